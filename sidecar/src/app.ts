@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import type { Clock } from './clock';
+import type { UnsubscribeService } from './engagement/unsubscribe';
+import { errorHandler, notFoundHandler } from './http/errors';
+import { eventsRouter } from './http/events';
+import { outboxRouter } from './http/outbox';
+import { statusRouter } from './http/status';
+import { unsubscribeRouter } from './http/unsubscribe';
+import type { IntakeService } from './intake/intake';
+import type { Logger } from './logger';
+import type { StatusService } from './ops/status';
+
+export interface AppDeps {
+  log: Logger;
+  clock: Clock;
+  secret: string;
+  intake: IntakeService;
+  unsubscribe: UnsubscribeService;
+  status: StatusService;
+  /** Set when the outbox transport is in use: serves the browsable /outbox pages. */
+  outboxDir: string | null;
+}
+
+/** Builds the HTTP app from its dependencies; it never listens, so supertest can drive it. */
+export function createApp(d: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use((req, res, next) => {
+    const id = randomUUID();
+    const log = d.log.child({ req: id });
+    (req as unknown as { log: Logger }).log = log;
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      // The route pattern, not the URL: URLs carry tokens.
+      const route = req.route?.path ?? 'unmatched';
+      log.debug({ method: req.method, route, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
+    });
+    next();
+  });
+  app.use(eventsRouter(d));
+  app.use(statusRouter(d));
+  app.use(unsubscribeRouter(d));
+  if (d.outboxDir) app.use(outboxRouter(d.outboxDir));
+  app.use(notFoundHandler);
+  app.use(errorHandler(d.log));
+  return app;
+}

@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+// The only file that reads process.env. Every key is checked at once so an operator sees all
+// mistakes in one boot, and the result is frozen so nothing can change it afterwards.
+
+const mysqlUrl = z.string().url().refine((u) => /^mysql:\/\//.test(u), 'must start with mysql://');
+const optional = <T extends z.ZodTypeAny>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+const envSchema = z
+  .object({
+    RETAIN_SHOP_DB_URL: mysqlUrl,
+    RETAIN_STATE_DB_URL: optional(mysqlUrl),
+    RETAIN_TABLE_PREFIX: z.string().regex(/^[A-Za-z0-9_]{1,20}$/, 'letters, digits and _ only').default('wp_'),
+    RETAIN_SECRET: z.string().min(32, 'at least 32 characters (openssl rand -hex 32)'),
+    RETAIN_PUBLIC_URL: z.string().url().transform((u) => u.replace(/\/+$/, '')),
+    PORT: z.coerce.number().int().min(1).max(65535).default(8787),
+    HOST: z.string().default('0.0.0.0'),
+    MAILGUN_API_KEY: optional(z.string().min(1)),
+    MAILGUN_DOMAIN: optional(z.string().regex(/^[A-Za-z0-9.-]+$/, 'a domain name such as mg.example.com')),
+    MAILGUN_URL: z.string().url().default('https://api.mailgun.net'),
+    MAILGUN_WEBHOOK_SIGNING_KEY: optional(z.string().min(1)),
+    MAILGUN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15000),
+    RETAIN_FROM: optional(z.string().min(3)),
+    RETAIN_FLOWS_FILE: optional(z.string()),
+    RETAIN_OUTBOX_DIR: z.string().default('.retain/outbox'),
+    RETAIN_RUNNER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+    RETAIN_POLL_SECONDS: z.coerce.number().min(0.2).max(300).default(2),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.MAILGUN_API_KEY && !env.MAILGUN_DOMAIN) {
+      ctx.addIssue({ code: 'custom', path: ['MAILGUN_DOMAIN'], message: 'required when MAILGUN_API_KEY is set' });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  shopDbUrl: string;
+  stateDbUrl: string;
+  tablePrefix: string;
+  secret: string;
+  publicUrl: string;
+  port: number;
+  host: string;
+  mailgun: { apiKey: string; domain: string; url: string; timeoutMs: number } | null;
+  mailgunWebhookSigningKey: string | null;
+  from: string | null;
+  flowsFile: string | null;
+  outboxDir: string;
+  runnerConcurrency: number;
+  pollSeconds: number;
+  logLevel: Env['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    shopDbUrl: e.RETAIN_SHOP_DB_URL,
+    stateDbUrl: e.RETAIN_STATE_DB_URL ?? e.RETAIN_SHOP_DB_URL,
+    tablePrefix: e.RETAIN_TABLE_PREFIX,
+    secret: e.RETAIN_SECRET,
+    publicUrl: e.RETAIN_PUBLIC_URL,
+    port: e.PORT,
+    host: e.HOST,
+    mailgun: e.MAILGUN_API_KEY
+      ? Object.freeze({ apiKey: e.MAILGUN_API_KEY, domain: e.MAILGUN_DOMAIN!, url: e.MAILGUN_URL, timeoutMs: e.MAILGUN_TIMEOUT_MS })
+      : null,
+    mailgunWebhookSigningKey: e.MAILGUN_WEBHOOK_SIGNING_KEY ?? null,
+    from: e.RETAIN_FROM ?? null,
+    flowsFile: e.RETAIN_FLOWS_FILE ?? null,
+    outboxDir: e.RETAIN_OUTBOX_DIR,
+    runnerConcurrency: e.RETAIN_RUNNER_CONCURRENCY,
+    pollSeconds: e.RETAIN_POLL_SECONDS,
+    logLevel: e.LOG_LEVEL,
+  });
+}
+
+/** Reads RETAIN_FLOWS_FILE's text; parsing and validation belong to the flows module. */
+export function readFlowsFile(path: string): string {
+  return readFileSync(path, 'utf8');
+}

@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../clock';
+import type { Pool, Connection } from '../db/pool';
+import type { Result, Row } from '../db/sql';
+import { contactQueries } from './queries';
+
+/** Anything that can run a query: the pool, or a connection inside a transaction. */
+export type Db = Pool | Connection;
+
+export interface Contact {
+  id: number;
+  email: string;
+  customerId: number | null;
+  firstName: string | null;
+  lastName: string | null;
+  locale: string | null;
+  country: string | null;
+  birthday: string | null;
+  consentState: 'unknown' | 'granted' | 'revoked';
+  unsubscribedAt: Date | null;
+  createdAt: Date;
+}
+
+export interface ContactFields {
+  email: string;
+  customerId?: number | undefined;
+  firstName?: string | undefined;
+  lastName?: string | undefined;
+  locale?: string | undefined;
+  country?: string | undefined;
+  birthday?: string | undefined;
+}
+
+export interface ConsentRecord {
+  state: 'granted' | 'revoked';
+  source: string;
+  purpose?: string;
+  text?: string | undefined;
+  textVersion?: string | undefined;
+  ip?: string | undefined;
+  eventId?: string | undefined;
+}
+
+export interface TimelineEntry {
+  kind: string;
+  flow?: string | null;
+  step?: number | null;
+  detail?: Record<string, unknown>;
+}
+
+export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+/** Suppressions keep only this hash, so an erased address is still never mailed again. */
+export const emailHash = (email: string) => createHash('sha256').update(normalizeEmail(email)).digest('hex');
+
+function toContact(r: Row): Contact {
+  return {
+    id: Number(r.id),
+    email: String(r.email),
+    customerId: r.customer_id == null ? null : Number(r.customer_id),
+    firstName: r.first_name ?? null,
+    lastName: r.last_name ?? null,
+    locale: r.locale ?? null,
+    country: r.country ?? null,
+    birthday: r.birthday == null ? null : r.birthday instanceof Date ? r.birthday.toISOString().slice(0, 10) : String(r.birthday),
+    consentState: r.consent_state,
+    unsubscribedAt: r.unsubscribed_at ?? null,
+    createdAt: r.created_at,
+  };
+}
+
+export type ContactStore = ReturnType<typeof createContactStore>;
+
+export function createContactStore(prefix: string, clock: Clock) {
+  const q = contactQueries(prefix);
+
+  return {
+    queries: q,
+
+    /** Creates or updates the contact for an email and returns its id. */
+    async upsert(db: Db, fields: ContactFields): Promise<number> {
+      const now = clock.now();
+      const [res] = await db.query<Result>(q.upsert, [
+        normalizeEmail(fields.email), fields.customerId || null, fields.firstName ?? null, fields.lastName ?? null,
+        fields.locale ?? null, fields.country ?? null, fields.birthday ?? null, now, now,
+      ]);
+      return res.insertId;
+    },
+
+    async get(db: Db, id: number, forUpdate = false): Promise<Contact | null> {
+      const [rows] = await db.query<Row[]>(forUpdate ? q.byIdForUpdate : q.byId, [id]);
+      return rows[0] ? toContact(rows[0]) : null;
+    },
+
+    async findByEmail(db: Db, email: string): Promise<Contact | null> {
+      const [rows] = await db.query<Row[]>(q.byEmail, [normalizeEmail(email)]);
+      return rows[0] ? toContact(rows[0]) : null;
+    },
+
+    async findByCustomerId(db: Db, customerId: number): Promise<Contact | null> {
+      const [rows] = await db.query<Row[]>(q.byCustomerId, [customerId]);
+      return rows[0] ? toContact(rows[0]) : null;
+    },
+
+    /**
+     * Appends to the consent ledger (history is never overwritten) and moves the contact's current
+     * state. A revocation also stamps `unsubscribed_at`; a later grant clears it.
+     */
+    async recordConsent(db: Db, contactId: number, consent: ConsentRecord, at = clock.now()): Promise<void> {
+      await db.query(q.insertConsent, [
+        contactId, consent.purpose ?? 'marketing', consent.state, consent.source, consent.text ?? null,
+        consent.textVersion ?? null, consent.ip ?? null, consent.eventId ?? null, at,
+      ]);
+      await db.query(q.setConsent, [consent.state, at, consent.state === 'revoked' ? at : null, clock.now(), contactId, at]);
+    },
+
+    async consentHistory(db: Db, contactId: number): Promise<Row[]> {
+      const [rows] = await db.query<Row[]>(q.consentHistory, [contactId]);
+      return rows;
+    },
+
+    async suppress(db: Db, email: string, reason: string, source: string): Promise<void> {
+      await db.query(q.suppress, [emailHash(email), reason, source, clock.now()]);
+    },
+
+    async suppressionReason(db: Db, email: string): Promise<string | null> {
+      const [rows] = await db.query<Row[]>(q.isSuppressed, [emailHash(email)]);
+      return rows[0] ? String(rows[0].reason) : null;
+    },
+
+    async addTimeline(db: Db, contactId: number, entry: TimelineEntry, at = clock.now()): Promise<void> {
+      await db.query(q.addTimeline, [contactId, at, entry.kind, entry.flow ?? null, entry.step ?? null, entry.detail ? JSON.stringify(entry.detail) : null]);
+    },
+
+    async timeline(db: Db, contactId: number): Promise<Array<{ at: Date; kind: string; flow: string | null; step: number | null; detail: unknown }>> {
+      const [rows] = await db.query<Row[]>(q.timeline, [contactId]);
+      return rows.map((r) => ({ at: r.at, kind: r.kind, flow: r.flow, step: r.step, detail: r.detail ? JSON.parse(r.detail) : null }));
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import mysql from 'mysql2/promise';
+
+export type Pool = mysql.Pool;
+export type Connection = mysql.PoolConnection;
+
+// Our own tables keep UTC DATETIME(3); `timezone: 'Z'` makes mysql2 read and write them as UTC.
+// Money stays exact because DECIMAL arrives as a string, and big ids arrive as strings.
+export function createStatePool(url: string, connectionLimit = 20): Pool {
+  return mysql.createPool({
+    uri: url,
+    connectionLimit,
+    waitForConnections: true,
+    timezone: 'Z',
+    dateStrings: false,
+    decimalNumbers: false,
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    charset: 'utf8mb4_unicode_ci',
+    enableKeepAlive: true,
+  });
+}
+
+// The shop's tables mix UTC (`*_gmt`) and site-local DATETIME columns and use zero dates, so
+// dates come back as the exact strings WooCommerce wrote; the shop reader decides what they mean.
+export function createShopPool(url: string, connectionLimit = 10): Pool {
+  return mysql.createPool({
+    uri: url,
+    connectionLimit,
+    waitForConnections: true,
+    timezone: 'Z',
+    dateStrings: true,
+    decimalNumbers: false,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    charset: 'utf8mb4_unicode_ci',
+    enableKeepAlive: true,
+  });
+}
+
+export async function withTransaction<T>(pool: Pool, fn: (conn: Connection) => Promise<T>): Promise<T> {
+  const conn = await pool.getConnection();
+  try {
+    await conn.beginTransaction();
+    const result = await fn(conn);
+    await conn.commit();
+    return result;
+  } catch (err) {
+    await conn.rollback().catch(() => undefined);
+    throw err;
+  } finally {
+    conn.release();
+  }
+}
+
+export interface ServerInfo {
+  version: string;
+  isMariaDb: boolean;
+  /** SELECT … FOR UPDATE SKIP LOCKED: MariaDB ≥ 10.6, MySQL ≥ 8.0. */
+  skipLocked: boolean;
+}
+
+export async function serverInfo(pool: Pool): Promise<ServerInfo> {
+  const [rows] = await pool.query<mysql.RowDataPacket[]>('SELECT VERSION() AS v');
+  const version = String(rows[0]?.v ?? '');
+  const isMariaDb = /mariadb/i.test(version);
+  const [major = 0, minor = 0] = version.split(/[.-]/).map(Number);
+  const skipLocked = isMariaDb ? major > 10 || (major === 10 && minor >= 6) : major >= 8;
+  return { version, isMariaDb, skipLocked };
+}

@@ -1,0 +1,137 @@
+import path from 'node:path';
+import type { Express } from 'express';
+import { createApp } from './app';
+import { systemClock, type Clock, MINUTE } from './clock';
+import { readFlowsFile, type Config } from './config';
+import { contactQueries } from './contacts/queries';
+import { createContactStore } from './contacts/contacts';
+import { createShopPool, createStatePool, serverInfo, type Pool } from './db/pool';
+import { migrate } from './db/migrate';
+import { verifyQueries } from './db/sql';
+import { createUnsubscribeService } from './engagement/unsubscribe';
+import { applyFlowsFile, defaultFlows, type FlowDefinition } from './flows/definitions';
+import { createFlowEngine, SEND_JOB } from './flows/flows';
+import { flowQueries } from './flows/queries';
+import { createEventStore } from './intake/event-store';
+import { createIntakeService } from './intake/intake';
+import { createEventProcessor } from './intake/processor';
+import { intakeQueries } from './intake/queries';
+import type { Logger } from './logger';
+import { createMailgunTransport } from './mail/mailgun-transport';
+import { createMessageStore } from './mail/messages';
+import { createOutboxTransport } from './mail/outbox-transport';
+import { messageQueries } from './mail/queries';
+import { createSender } from './mail/sender';
+import type { Transport } from './mail/transport';
+import { createStatusService } from './ops/status';
+import { createRenderer } from './render/renderer';
+import { createJobStore, type ClaimMode } from './schedule/jobs';
+import { jobQueries } from './schedule/queries';
+import { Runner } from './schedule/runner';
+import { shopQueries } from './shop/queries';
+import { readStoreSettings, type StoreSettings } from './shop/store-settings';
+
+export const TEMPLATES_DIR = path.resolve(__dirname, '..', '..', 'templates');
+
+export interface BuildOptions {
+  clock?: Clock;
+  /** Forces a claim mode (tests exercise both); by default chosen from the server version. */
+  claimMode?: ClaimMode;
+  claimTimeoutMs?: number;
+  workerId?: string;
+  templatesDir?: string;
+}
+
+export interface Sidecar {
+  app: Express;
+  runner: Runner;
+  statePool: Pool;
+  shopPool: Pool;
+  transport: Transport;
+  flows: () => FlowDefinition[];
+  /** Applies received events now (tests and the CLI; the runner does it on every tick). */
+  processEvents: () => Promise<number>;
+  close(): Promise<void>;
+}
+
+export function loadFlowDefinitions(config: Config): FlowDefinition[] {
+  return config.flowsFile ? applyFlowsFile(readFlowsFile(config.flowsFile)) : defaultFlows;
+}
+
+/**
+ * The composition root: every pool, client, clock and logger is made once here and passed in.
+ * Boot fails fast on a bad flows file, a template that does not parse or SQL that does not prepare.
+ */
+export async function buildSidecar(config: Config, log: Logger, opts: BuildOptions = {}): Promise<Sidecar> {
+  const clock = opts.clock ?? systemClock;
+  const prefix = config.tablePrefix;
+  const flowDefinitions = loadFlowDefinitions(config);
+  const flows = () => flowDefinitions;
+
+  const renderer = createRenderer(opts.templatesDir ?? TEMPLATES_DIR);
+  renderer.preload(flowDefinitions.flatMap((f) => f.steps.map((s) => s.template)));
+
+  const statePool = createStatePool(config.stateDbUrl);
+  const shopPool = createShopPool(config.shopDbUrl);
+  try {
+    await migrate(statePool, prefix, log);
+    const server = await serverInfo(statePool);
+    const claimMode: ClaimMode = opts.claimMode ?? (server.skipLocked ? 'skip-locked' : 'update');
+    await verifyQueries(statePool, {
+      contacts: contactQueries(prefix), jobs: jobQueries(prefix), flows: flowQueries(prefix),
+      intake: intakeQueries(prefix), messages: messageQueries(prefix),
+    });
+    await verifyQueries(shopPool, { shop: shopQueries(prefix) });
+    log.info({ database: server.version, claim: claimMode }, 'database ready');
+
+    const transport: Transport = config.mailgun ? createMailgunTransport(config.mailgun, log) : createOutboxTransport(path.resolve(config.outboxDir), () => clock.now());
+    if (!config.mailgun) log.warn({ outbox: path.resolve(config.outboxDir) }, 'MAILGUN_API_KEY is not set: emails go to the local outbox, not to recipients');
+
+    const contacts = createContactStore(prefix, clock);
+    const jobs = createJobStore(statePool, prefix, clock, claimMode);
+    const messages = createMessageStore(prefix, clock);
+    const engine = createFlowEngine({ prefix, clock, jobs, contacts, flows });
+    const processor = createEventProcessor({ pool: statePool, prefix, clock, log, contacts, flows: engine, claimMode });
+
+    let cachedSettings: { at: number; value: Promise<StoreSettings> } | null = null;
+    const shopSettings = () => {
+      const now = Date.now();
+      if (!cachedSettings || now - cachedSettings.at > MINUTE) {
+        const value = readStoreSettings(shopPool, prefix);
+        value.catch(() => (cachedSettings = null));
+        cachedSettings = { at: now, value };
+      }
+      return cachedSettings.value;
+    };
+
+    const sender = createSender({
+      pool: statePool, clock, contacts, flows: engine, messages, renderer, transport, shopSettings,
+      secret: config.secret, publicUrl: config.publicUrl, from: config.from, mailDomain: config.mailgun?.domain ?? null,
+    });
+
+    const runner = new Runner({
+      jobs, clock, log, concurrency: config.runnerConcurrency, pollSeconds: config.pollSeconds,
+      claimTimeoutMs: opts.claimTimeoutMs ?? 10 * MINUTE, workerId: opts.workerId,
+      handlers: { [SEND_JOB]: (job, jobLog) => sender.handle(job, jobLog) },
+      beforeTick: () => processor.processPending(),
+    });
+
+    const eventStore = createEventStore(statePool, prefix, clock);
+    const intake = createIntakeService({ store: eventStore, onStored: () => runner.wake() });
+    const unsubscribe = createUnsubscribeService({ pool: statePool, clock, contacts, secret: config.secret });
+    const status = createStatusService({ pool: statePool, prefix, transport: transport.name, jobs, messages, processor });
+    const app = createApp({ log, clock, secret: config.secret, intake, unsubscribe, status, outboxDir: config.mailgun ? null : path.resolve(config.outboxDir) });
+
+    return {
+      app, runner, statePool, shopPool, transport, flows,
+      processEvents: () => processor.processPending(),
+      async close() {
+        await runner.stop();
+        await Promise.all([statePool.end(), shopPool.end()]);
+      },
+    };
+  } catch (err) {
+    await Promise.all([statePool.end(), shopPool.end()]).catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,177 @@
+import type { Clock } from '../clock';
+import type { ContactStore, Db } from '../contacts/contacts';
+import { withTransaction, type Connection, type Pool } from '../db/pool';
+import type { Row } from '../db/sql';
+import type { FlowEngine } from '../flows/flows';
+import type { Logger } from '../logger';
+import type { ClaimMode } from '../schedule/jobs';
+import type { EventData, EventType, ShopEvent } from './event-schemas';
+import { intakeQueries } from './queries';
+
+export interface ProcessorDeps {
+  pool: Pool;
+  prefix: string;
+  clock: Clock;
+  log: Logger;
+  contacts: ContactStore;
+  flows: FlowEngine;
+  claimMode: ClaimMode;
+}
+
+/** Database messages can quote row values (addresses); logs get the error's code only. */
+const errorCode = (err: unknown) => (err as { code?: string })?.code ?? (err as Error)?.name ?? 'unknown';
+
+type Apply<T extends EventType> = (conn: Connection, event: ShopEvent<T>) => Promise<string>;
+
+export type EventProcessor = ReturnType<typeof createEventProcessor>;
+
+/**
+ * Applies stored events to contacts, consent, carts and flows. Each event's effects and its
+ * `processed_at` mark commit together, so an event is acted on exactly once even when several
+ * sidecars process the same table.
+ */
+export function createEventProcessor(d: ProcessorDeps) {
+  const q = intakeQueries(d.prefix);
+  const { contacts, flows } = d;
+
+  async function contactFor(db: Db, ref: { email?: string | undefined; customer_id?: number | undefined }): Promise<number | null> {
+    if (ref.email) return contacts.upsert(db, { email: ref.email, customerId: ref.customer_id || undefined });
+    if (ref.customer_id) return (await contacts.findByCustomerId(db, ref.customer_id))?.id ?? null;
+    return null;
+  }
+
+  async function consentState(db: Db, contactId: number) {
+    return (await contacts.get(db, contactId))?.consentState ?? 'unknown';
+  }
+
+  const evidence = (c: EventData<'consent.changed'>['consent'], eventId: string) => ({
+    state: c.state, source: c.source, text: c.text, textVersion: c.text_version, ip: c.ip, eventId,
+  });
+
+  const person = (data: { first_name?: string | undefined; last_name?: string | undefined; locale?: string | undefined; billing_country?: string | undefined; birthday?: string | undefined }) => ({
+    firstName: data.first_name, lastName: data.last_name, locale: data.locale, country: data.billing_country, birthday: data.birthday,
+  });
+
+  const handlers: { [T in EventType]: Apply<T> } = {
+    'customer.created': async (conn, e) => {
+      const id = await contacts.upsert(conn, { email: e.data.email, customerId: e.data.customer_id, ...person(e.data) });
+      if (e.data.marketing_consent) await contacts.recordConsent(conn, id, evidence(e.data.marketing_consent, e.id), e.occurredAt);
+      await contacts.addTimeline(conn, id, { kind: 'event', detail: { type: e.type } }, e.occurredAt);
+      const entered = await flows.onTrigger(conn, e.type, id, e.id, await consentState(conn, id));
+      return entered.length ? `enrolled:${entered.join(',')}` : 'applied';
+    },
+    'customer.updated': async (conn, e) => {
+      const known = e.data.email ? null : await contacts.findByCustomerId(conn, e.data.customer_id);
+      const email = e.data.email ?? known?.email;
+      if (!email) return 'unknown_contact';
+      await contacts.upsert(conn, { email, customerId: e.data.customer_id, ...person(e.data) });
+      return 'applied';
+    },
+    'subscriber.created': async (conn, e) => {
+      const id = await contacts.upsert(conn, { email: e.data.email, customerId: e.data.customer_id, ...person(e.data) });
+      await contacts.recordConsent(conn, id, evidence(e.data.consent, e.id), e.occurredAt);
+      await contacts.addTimeline(conn, id, { kind: 'event', detail: { type: e.type, source: e.data.consent.source } }, e.occurredAt);
+      const entered = await flows.onTrigger(conn, e.type, id, e.id, await consentState(conn, id));
+      return entered.length ? `enrolled:${entered.join(',')}` : 'applied';
+    },
+    'consent.changed': async (conn, e) => {
+      const id = await contacts.upsert(conn, { email: e.data.email, customerId: e.data.customer_id });
+      await contacts.recordConsent(conn, id, { ...evidence(e.data.consent, e.id), purpose: e.data.purpose }, e.occurredAt);
+      await contacts.addTimeline(conn, id, { kind: 'consent', detail: { state: e.data.consent.state, source: e.data.consent.source } }, e.occurredAt);
+      return 'applied';
+    },
+    'cart.updated': async (conn, e) => {
+      const id = await contactFor(conn, e.data);
+      await conn.query(q.upsertCart, [e.data.cart_key, id, JSON.stringify(e.data.items), e.data.currency ?? null, e.data.total ?? null, e.occurredAt, e.id]);
+      return id ? 'applied' : 'anonymous_cart';
+    },
+    'checkout.started': async (conn, e) => {
+      const id = await contacts.upsert(conn, { email: e.data.email, customerId: e.data.customer_id });
+      if (e.data.consent) await contacts.recordConsent(conn, id, evidence(e.data.consent, e.id), e.occurredAt);
+      await contacts.addTimeline(conn, id, { kind: 'event', detail: { type: e.type } }, e.occurredAt);
+      return 'applied';
+    },
+    'order.created': async (conn, e) => {
+      const id = e.data.email
+        ? await contacts.upsert(conn, { email: e.data.email, customerId: e.data.customer_id || undefined, locale: e.data.locale, country: e.data.billing_country })
+        : await contactFor(conn, e.data);
+      if (!id) return 'unknown_contact';
+      await contacts.addTimeline(conn, id, { kind: 'event', detail: { type: e.type, order_id: e.data.order_id, status: e.data.status } }, e.occurredAt);
+      return 'applied';
+    },
+    'order.status_changed': async (conn, e) => {
+      const id = await contactFor(conn, e.data);
+      if (!id) return 'unknown_contact';
+      await contacts.addTimeline(conn, id, { kind: 'event', detail: { type: e.type, order_id: e.data.order_id, from: e.data.from, to: e.data.to } }, e.occurredAt);
+      return 'applied';
+    },
+    'order.refunded': async (conn, e) => {
+      const id = await contactFor(conn, e.data);
+      if (!id) return 'unknown_contact';
+      await contacts.addTimeline(conn, id, { kind: 'event', detail: { type: e.type, order_id: e.data.order_id, refund_id: e.data.refund_id } }, e.occurredAt);
+      return 'applied';
+    },
+    // Browsing is kept in the event log for the browse and search flows; nothing to apply yet.
+    'product.viewed': async () => 'stored',
+    'search.performed': async () => 'stored',
+  };
+
+  async function apply(conn: Connection, row: Row): Promise<string> {
+    const event = { id: row.event_id, type: row.type, occurredAt: row.occurred_at, data: JSON.parse(row.data) } as ShopEvent;
+    const handler = handlers[event.type] as Apply<EventType> | undefined;
+    return handler ? handler(conn, event) : 'unknown_type';
+  }
+
+  const pendingSql = d.claimMode === 'skip-locked' ? q.pendingSkipLocked : q.pendingLocked;
+
+  return {
+    /** Applies up to `limit` pending events. Returns how many were processed. */
+    async processPending(limit = 200): Promise<number> {
+      try {
+        return await withTransaction(d.pool, async (conn) => {
+          const [rows] = await conn.query<Row[]>(pendingSql, [limit]);
+          for (const row of rows) {
+            const outcome = await apply(conn, row);
+            await conn.query(q.markProcessed, [d.clock.now(), outcome.slice(0, 40), row.seq]);
+          }
+          return rows.length;
+        });
+      } catch (err) {
+        // One bad event must not block the rest: retry them one transaction each, and set aside
+        // (marked, logged by id and type only) an event that fails on its own.
+        d.log.warn({ code: errorCode(err) }, 'event batch failed; applying one by one');
+        return processOneByOne(limit);
+      }
+    },
+
+    async pendingCount(): Promise<number> {
+      const [rows] = await d.pool.query<Row[]>(q.pendingCount);
+      return Number(rows[0]?.n ?? 0);
+    },
+  };
+
+  async function processOneByOne(limit: number): Promise<number> {
+    let done = 0;
+    for (let i = 0; i < limit; i++) {
+      const processed = await withTransaction(d.pool, async (conn) => {
+        const [rows] = await conn.query<Row[]>(pendingSql, [1]);
+        const row = rows[0];
+        if (!row) return false;
+        let outcome: string;
+        try {
+          await conn.query('SAVEPOINT apply_event');
+          outcome = await apply(conn, row);
+        } catch (err) {
+          await conn.query('ROLLBACK TO SAVEPOINT apply_event');
+          d.log.error({ event: row.event_id, type: row.type, code: errorCode(err) }, 'event could not be applied; set aside');
+          outcome = 'error';
+        }
+        await conn.query(q.markProcessed, [d.clock.now(), outcome.slice(0, 40), row.seq]);
+        return true;
+      });
+      if (!processed) break;
+      done++;
+    }
+    return done;
+  }
+}

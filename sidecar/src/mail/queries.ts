@@ -1,0 +1,12 @@
+import { defineQueries } from '../db/sql';
+
+export const messageQueries = defineQueries({
+  create: `INSERT INTO {retain_messages} (job_id, contact_id, flow, step, transport, subject, status, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, 'sending', ?)`,
+  byJob: `SELECT * FROM {retain_messages} WHERE job_id = ?`,
+  byId: `SELECT * FROM {retain_messages} WHERE id = ?`,
+  markSending: `UPDATE {retain_messages} SET status = 'sending', subject = ?, transport = ?, error = NULL WHERE id = ?`,
+  markSubmitted: `UPDATE {retain_messages} SET status = 'submitted', provider_id = ?, submitted_at = ?, error = NULL WHERE id = ? AND status IN ('sending', 'failed')`,
+  markFailed: `UPDATE {retain_messages} SET status = 'failed', error = ? WHERE id = ? AND status = 'sending'`,
+  countsByStatus: `SELECT status, COUNT(*) AS n FROM {retain_messages} GROUP BY status`,
+});

@@ -1,0 +1,171 @@
+import type { Clock } from '../clock';
+import { DAY } from '../clock';
+import type { Contact, ContactStore } from '../contacts/contacts';
+import { withTransaction, type Pool } from '../db/pool';
+import { checkSendGate } from '../flows/gate';
+import type { Enrollment, FlowEngine } from '../flows/flows';
+import type { Logger } from '../logger';
+import { RenderError, type Renderer } from '../render/renderer';
+import type { Job } from '../schedule/jobs';
+import type { JobOutcome } from '../schedule/outcome';
+import type { StoreSettings } from '../shop/store-settings';
+import { signToken } from '../signing/tokens';
+import type { MessageStore } from './messages';
+import { TransportError, type Transport } from './transport';
+
+export interface SenderDeps {
+  pool: Pool;
+  clock: Clock;
+  contacts: ContactStore;
+  flows: FlowEngine;
+  messages: MessageStore;
+  renderer: Renderer;
+  transport: Transport;
+  shopSettings: () => Promise<StoreSettings>;
+  secret: string;
+  publicUrl: string;
+  from: string | null;
+  mailDomain: string | null;
+}
+
+/** Unsubscribe links must keep working long after the email (CAN-SPAM asks for 30 days at least). */
+const UNSUBSCRIBE_TOKEN_TTL_MS = 400 * DAY;
+
+export function postalAddress(shop: StoreSettings): string {
+  const a = shop.address;
+  return [a.line1, a.line2, [a.postcode, a.city].filter(Boolean).join(' '), a.state, a.country].filter((p) => p && p.trim()).join(', ');
+}
+
+const hostOf = (url: string) => {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return 'localhost';
+  }
+};
+
+export type Sender = ReturnType<typeof createSender>;
+
+/**
+ * Sends one flow step. The order of writes is what makes it exactly-once across crashes:
+ * a message row in `sending` exists before the provider is called, and a retry that finds one
+ * asks the provider whether it already took the message before sending again.
+ */
+export function createSender(d: SenderDeps) {
+  function unsubscribeUrl(contactId: number, messageId: number): string {
+    const token = signToken(d.secret, { p: 'unsubscribe', c: contactId, m: messageId, x: Math.floor((d.clock.now().getTime() + UNSUBSCRIBE_TOKEN_TTL_MS) / 1000) });
+    return `${d.publicUrl}/u/${token}`;
+  }
+
+  async function finishSubmitted(job: Job, enrollment: Enrollment | null, messageId: number, providerId: string, how: string): Promise<JobOutcome> {
+    await withTransaction(d.pool, async (conn) => {
+      await d.messages.markSubmitted(conn, messageId, providerId);
+      await d.contacts.addTimeline(conn, job.contactId!, { kind: 'submitted', flow: job.flow, step: job.step, detail: { message_id: messageId, how } });
+      if (enrollment) await d.flows.advance(conn, enrollment, job.step!);
+    });
+    return { status: 'completed', reason: how === 'sent' ? undefined : how };
+  }
+
+  async function skip(job: Job, enrollment: Enrollment | null, reason: string, exit: boolean): Promise<JobOutcome> {
+    await withTransaction(d.pool, async (conn) => {
+      await d.contacts.addTimeline(conn, job.contactId!, { kind: 'skipped', flow: job.flow, step: job.step, detail: { reason } });
+      if (exit && enrollment) await d.flows.exit(conn, enrollment, reason);
+    });
+    return { status: 'skipped', reason };
+  }
+
+  function buildContext(contact: Contact, shop: StoreSettings, flowSettings: Record<string, string | null>, unsubscribe: string, job: Job) {
+    return {
+      language: (contact.locale ?? shop.locale ?? 'en').slice(0, 2),
+      direction: 'ltr',
+      shop: { name: shop.name, url: shop.url, postal_address: postalAddress(shop), currency: shop.currency },
+      customer: {
+        email: contact.email,
+        first_name: contact.firstName ?? '',
+        last_name: contact.lastName ?? '',
+        name: [contact.firstName, contact.lastName].filter(Boolean).join(' '),
+      },
+      flow: { id: job.flow, step: job.step },
+      unsubscribe_url: unsubscribe,
+      reason: `You are receiving this email because you signed up for news from ${shop.name.replace(/\.+$/, '')}.`,
+      ...flowSettings,
+    };
+  }
+
+  return {
+    async handle(job: Job, log: Logger): Promise<JobOutcome> {
+      if (job.contactId == null || job.enrollmentId == null || !job.flow || job.step == null) {
+        return { status: 'failed', error: 'send job without contact, enrollment, flow or step' };
+      }
+      const [contact, enrollment, existing] = await Promise.all([
+        d.contacts.get(d.pool, job.contactId),
+        d.flows.enrollment(d.pool, job.enrollmentId),
+        d.messages.byJob(d.pool, job.id),
+      ]);
+
+      // 1. A previous attempt may have reached the provider: never turn that into a resend.
+      if (existing && (existing.status === 'submitted' || existing.status === 'delivered')) {
+        return finishSubmitted(job, enrollment, existing.id, existing.providerId ?? '', 'already_submitted');
+      }
+      if (existing && existing.status === 'sending' && contact) {
+        const providerId = await d.transport.findSubmitted({ messageId: existing.id, to: contact.email, since: existing.createdAt });
+        if (providerId) {
+          log.info({ message: existing.id }, 'recovered a message the provider had already accepted');
+          return finishSubmitted(job, enrollment, existing.id, providerId, 'recovered');
+        }
+      }
+
+      // 2. The send-time gate, on the current state.
+      const flow = enrollment ? d.flows.flowById(enrollment.flow) : null;
+      const gate = await checkSendGate(d.pool, d.contacts, flow, enrollment, contact);
+      if (!gate.send) return skip(job, enrollment, gate.reason, gate.exit);
+      const step = flow!.steps[job.step - 1];
+      if (!step) return skip(job, enrollment, 'step_removed', true);
+
+      // 3. Record the attempt, then render with links that name this message.
+      const shop = await d.shopSettings();
+      const messageId =
+        existing?.id ?? (await d.messages.create(d.pool, { jobId: job.id, contactId: contact!.id, flow: job.flow, step: job.step, transport: d.transport.name, subject: '' }));
+      const unsubscribe = unsubscribeUrl(contact!.id, messageId);
+      let rendered;
+      try {
+        rendered = await d.renderer.render(step.template, buildContext(contact!, shop, flow!.settings, unsubscribe, job));
+      } catch (err) {
+        const message = err instanceof RenderError ? err.message : `render failed: ${(err as Error).message}`;
+        await d.messages.markFailed(d.pool, messageId, message);
+        await d.contacts.addTimeline(d.pool, contact!.id, { kind: 'failed', flow: job.flow, step: job.step, detail: { reason: 'render_failed' } });
+        return { status: 'failed', error: message };
+      }
+      await d.messages.markSending(d.pool, messageId, rendered.subject, d.transport.name);
+
+      // 4. Hand it to the provider.
+      const mailto = `mailto:unsubscribe@${d.mailDomain ?? hostOf(shop.url)}?subject=unsubscribe`;
+      let providerId: string;
+      try {
+        ({ providerId } = await d.transport.send({
+          messageId,
+          from: d.from ?? `${shop.name.replace(/[<>"]/g, '')} <no-reply@${d.mailDomain ?? hostOf(shop.url)}>`,
+          to: contact!.email,
+          subject: rendered.subject,
+          html: rendered.html,
+          text: rendered.text,
+          tags: [`flow-${job.flow}`, `${job.flow}-step-${job.step}`],
+          headers: { 'List-Unsubscribe': `<${unsubscribe}>, <${mailto}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+        }));
+      } catch (err) {
+        const e = err instanceof TransportError ? err : new TransportError('transient', (err as Error).message, true);
+        // An ambiguous failure leaves the row in `sending`, so the retry asks the provider first.
+        if (!e.ambiguous) await d.messages.markFailed(d.pool, messageId, e.message);
+        if (e.kind === 'permanent') {
+          await d.contacts.addTimeline(d.pool, contact!.id, { kind: 'failed', flow: job.flow, step: job.step, detail: { reason: e.message } });
+          return { status: 'failed', error: e.message };
+        }
+        return { status: 'retry', error: e.message };
+      }
+
+      // 5. Keep the provider's id. If this write fails the job is retried and step 1 finds the
+      //    message in `sending`, asks the provider, and records it without sending again.
+      return finishSubmitted(job, enrollment, messageId, providerId, 'sent');
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import type { Server } from 'node:http';
+import { ConfigError, loadConfig } from './config';
+import { buildSidecar } from './deps';
+import { FlowsFileError } from './flows/definitions';
+import { createLogger } from './logger';
+
+// Boot: config → dependencies → listen → start the runner → drain on SIGTERM.
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`retain-sidecar: ${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  let sidecar;
+  try {
+    sidecar = await buildSidecar(config, log);
+  } catch (err) {
+    if (err instanceof FlowsFileError) {
+      process.stderr.write(`retain-sidecar: ${err.message}\n`);
+      process.exit(78);
+    }
+    log.fatal({ err: (err as Error).message }, 'could not start');
+    process.exit(1);
+  }
+
+  const server: Server = sidecar.app.listen(config.port, config.host, () => {
+    log.info({ port: config.port, transport: sidecar.transport.name }, 'retain sidecar listening');
+  });
+  sidecar.runner.start();
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'draining');
+    server.close();
+    await sidecar.close();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+void main();

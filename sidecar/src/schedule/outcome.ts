@@ -1,0 +1,7 @@
+// What a job handler returns: expected outcomes are values, not exceptions. A handler that
+// throws is treated as a transient failure and retried with back-off.
+export type JobOutcome =
+  | { status: 'completed'; reason?: string }
+  | { status: 'skipped'; reason: string }
+  | { status: 'failed'; error: string }
+  | { status: 'retry'; error: string; delayMs?: number };

@@ -1,0 +1,63 @@
+import type { Migration } from '../db/migrations';
+
+// Derived tables the shop reader keeps beside WooCommerce's (versions 100 and up). They live in
+// the shop's database so they can be joined with WooCommerce's tables; WooCommerce's own tables
+// are never written. Everything here can be dropped and rebuilt from the shop.
+const table = (body: string) => `${body} ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_520_ci`;
+
+export const shopMigrations: Migration[] = [
+  {
+    version: 100,
+    name: 'shop reader derived tables',
+    statements: [
+      // Cursors and small computed values (pair-mining cursor, last facts refresh).
+      table(`CREATE TABLE {retain_shop_state} (
+        name VARCHAR(64) NOT NULL PRIMARY KEY,
+        value VARCHAR(255) NOT NULL,
+        updated_at DATETIME NOT NULL
+      )`),
+      // Legacy storage only: postmeta cannot be searched by e-mail with an index, so this maps
+      // each shop_order to its normalised e-mail and customer. Status is always read live.
+      table(`CREATE TABLE {retain_shop_order_index} (
+        order_id BIGINT UNSIGNED NOT NULL PRIMARY KEY,
+        email VARCHAR(191) NULL,
+        customer_id BIGINT UNSIGNED NOT NULL DEFAULT 0,
+        created_gmt DATETIME NULL,
+        KEY email_created (email, created_gmt),
+        KEY customer_created (customer_id, created_gmt)
+      )`),
+      // One row per contact (normalised e-mail): the facts segments are computed from.
+      table(`CREATE TABLE {retain_shop_customer_facts} (
+        email VARCHAR(191) NOT NULL PRIMARY KEY,
+        customer_id BIGINT UNSIGNED NOT NULL DEFAULT 0,
+        orders INT NOT NULL DEFAULT 0,
+        paid_orders INT NOT NULL DEFAULT 0,
+        first_paid_at DATETIME NULL,
+        last_paid_at DATETIME NULL,
+        gross DECIMAL(26,8) NOT NULL DEFAULT 0,
+        refunded DECIMAL(26,8) NOT NULL DEFAULT 0,
+        net DECIMAL(26,8) NOT NULL DEFAULT 0,
+        typical_gap_days DECIMAL(10,2) NULL,
+        signup_at DATETIME NULL,
+        birthday CHAR(10) NULL,
+        refreshed_at DATETIME NOT NULL,
+        KEY paid_last (paid_orders, last_paid_at),
+        KEY last_paid (last_paid_at),
+        KEY net (net),
+        KEY gap (typical_gap_days),
+        KEY customer (customer_id)
+      )`),
+      // Bought-together mining: per product and per pair, the number of paid orders containing it.
+      table(`CREATE TABLE {retain_shop_product_orders} (
+        product_id BIGINT UNSIGNED NOT NULL PRIMARY KEY,
+        orders INT UNSIGNED NOT NULL
+      )`),
+      table(`CREATE TABLE {retain_shop_product_pairs} (
+        product_a BIGINT UNSIGNED NOT NULL,
+        product_b BIGINT UNSIGNED NOT NULL,
+        orders INT UNSIGNED NOT NULL,
+        PRIMARY KEY (product_a, product_b)
+      )`),
+    ],
+  },
+];

@@ -1,0 +1,6 @@
+import { defineQueries } from '../db/sql';
+
+// Read-only SQL against WooCommerce's own tables. The sidecar never writes these.
+export const shopQueries = defineQueries({
+  options: `SELECT option_name, option_value FROM {options} WHERE option_name IN (?)`,
+});
