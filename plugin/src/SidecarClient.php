@@ -1,0 +1,98 @@
+<?php
+/**
+ * Signed HTTP to the sidecar. Never logs bodies: they hold addresses.
+ *
+ * @package Retain
+ */
+
+namespace Retain;
+
+defined( 'ABSPATH' ) || exit;
+
+final class SidecarClient {
+	private Settings $settings;
+	private Signer $signer;
+
+	public function __construct( Settings $settings, Signer $signer ) {
+		$this->settings = $settings;
+		$this->signer   = $signer;
+	}
+
+	/**
+	 * One request. The answer: status (0 for a network error), decoded JSON body, error code.
+	 *
+	 * @return array{status:int,body:mixed,error:?string,retry_after:?int}
+	 */
+	public function request( string $method, string $path, string $body = '', bool $signed = true, int $timeout = 10 ): array {
+		$base = $this->settings->sidecar_url();
+		if ( '' === $base ) {
+			return array(
+				'status'      => 0,
+				'body'        => null,
+				'error'       => 'not_configured',
+				'retry_after' => null,
+			);
+		}
+		$headers = array( 'Accept' => 'application/json' );
+		if ( '' !== $body ) {
+			$headers['Content-Type'] = 'application/json';
+		}
+		if ( $signed ) {
+			$headers += $this->signer->headers( $body );
+		}
+		$response = wp_remote_request(
+			$base . $path,
+			array(
+				'method'      => $method,
+				'headers'     => $headers,
+				'body'        => '' === $body ? null : $body,
+				'timeout'     => $timeout,
+				'redirection' => 0,
+				'user-agent'  => 'Retain/' . Plugin::VERSION . '; ' . home_url( '/' ),
+			)
+		);
+		if ( is_wp_error( $response ) ) {
+			return array(
+				'status'      => 0,
+				'body'        => null,
+				'error'       => 'network_error',
+				'retry_after' => null,
+			);
+		}
+		$status  = (int) wp_remote_retrieve_response_code( $response );
+		$decoded = json_decode( (string) wp_remote_retrieve_body( $response ), true );
+		$code    = is_array( $decoded ) && isset( $decoded['error']['code'] ) ? (string) $decoded['error']['code'] : null;
+		$retry   = wp_remote_retrieve_header( $response, 'retry-after' );
+		return array(
+			'status'      => $status,
+			'body'        => $decoded,
+			'error'       => $status >= 400 ? ( $code ?? 'http_' . $status ) : null,
+			'retry_after' => is_numeric( $retry ) ? (int) $retry : null,
+		);
+	}
+
+	public function post_events( string $body ): array {
+		return $this->request( 'POST', '/v1/events', $body, true, 15 );
+	}
+
+	/** Liveness is unsigned; the status call proves both sides share the secret. */
+	public function health(): array {
+		return $this->request( 'GET', '/v1/health', '', false, 5 );
+	}
+
+	public function admin_status(): array {
+		return $this->request( 'GET', '/v1/admin/status', '', true, 5 );
+	}
+
+	public function cart( string $cart_key ): array {
+		return $this->request( 'GET', '/v1/carts/' . rawurlencode( $cart_key ), '', true, 5 );
+	}
+
+	public function export_contact( string $email ): array {
+		return $this->request( 'GET', '/v1/admin/contacts/' . rawurlencode( strtolower( $email ) ) . '/export' );
+	}
+
+	public function erase_contact( string $email ): array {
+		return $this->request( 'POST', '/v1/admin/contacts/' . rawurlencode( strtolower( $email ) ) . '/erase', '{}' );
+	}
+}

@@ -1,0 +1,174 @@
+// Browser test of WooCommerce → Retain in headless Chromium, against real WordPress served by
+// `php -S` on loopback. The sidecar is $RETAIN_TEST_SIDECAR_URL if given, else the real one
+// (npx tsx sidecar/src/main.ts) when it exists, else a small signed stub of /v1/health and
+// /v1/admin/status (it checks signatures for real).
+// Env (set by scripts/test-plugin.sh): RETAIN_WP_ROOT, RETAIN_WP_PORT, RETAIN_WP_DB_*.
+import { spawn } from 'node:child_process';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pw from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../../..');
+const wpRoot = process.env.RETAIN_WP_ROOT;
+const port = Number(process.env.RETAIN_WP_PORT || 8931);
+const base = `http://127.0.0.1:${port}`;
+const SECRET = 'browser-test-secret-0123456789abcdef0123456789';
+const children = [];
+let failures = 0;
+let passes = 0;
+
+function stop(child) {
+  try { process.kill(-child.pid, 'SIGTERM'); } catch { try { child.kill('SIGTERM'); } catch { /* gone */ } }
+}
+
+function check(ok, label) {
+  if (ok) { passes++; console.log(`  ✓ ${label}`); } else { failures++; console.log(`  ✗ ${label}`); }
+}
+
+async function waitFor(url, ms = 20000) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    try { const r = await fetch(url); if (r.status < 500) return; } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${url}`);
+}
+
+function startStub() {
+  const verify = (req) => {
+    const ts = req.headers['x-retain-timestamp'];
+    const sig = req.headers['x-retain-signature'];
+    if (!ts || !sig || Math.abs(Date.now() / 1000 - Number(ts)) > 300) return false;
+    const want = Buffer.from(createHmac('sha256', SECRET).update(`${ts}.`).digest('hex'));
+    const got = Buffer.from(String(sig));
+    return want.length === got.length && timingSafeEqual(want, got);
+  };
+  const server = http.createServer((req, res) => {
+    res.setHeader('Content-Type', 'application/json');
+    if (req.method === 'GET' && req.url === '/v1/health') {
+      res.end(JSON.stringify({ status: 'ok', version: 'stub-0.0.0', transport: 'outbox' }));
+    } else if (req.method === 'GET' && req.url === '/v1/admin/status') {
+      if (!verify(req)) { res.statusCode = 401; res.end(JSON.stringify({ error: { code: 'signature_invalid', message: 'bad' } })); return; }
+      res.end(JSON.stringify({ status: 'ok' }));
+    } else {
+      res.statusCode = 404; res.end(JSON.stringify({ error: { code: 'not_found', message: '' } }));
+    }
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() })));
+}
+
+async function sidecar() {
+  if (process.env.RETAIN_TEST_SIDECAR_URL) {
+    return { url: process.env.RETAIN_TEST_SIDECAR_URL, kind: 'given', secret: process.env.RETAIN_TEST_SIDECAR_SECRET || SECRET, close() {} };
+  }
+  if (existsSync(path.join(repo, 'sidecar/src/main.ts')) && process.env.RETAIN_TEST_USE_STUB !== '1') {
+    const sidecarPort = port + 1;
+    // The test shop's own database is the shop the sidecar reads (read-only), as in production.
+    const db = `mysql://${process.env.RETAIN_WP_DB_USER}:${process.env.RETAIN_WP_DB_PASSWORD}@${process.env.RETAIN_WP_DB_HOST}/${process.env.RETAIN_WP_DB_NAME}`;
+    const url = `http://127.0.0.1:${sidecarPort}`;
+    const child = spawn('npx', ['tsx', 'sidecar/src/main.ts'], {
+      cwd: repo, stdio: ['ignore', 'ignore', 'pipe'], detached: true, // own process group: npx → tsx → node all stop together
+      env: { ...process.env, PORT: String(sidecarPort), HOST: '127.0.0.1', RETAIN_SECRET: SECRET, RETAIN_SHOP_DB_URL: db, RETAIN_PUBLIC_URL: url, LOG_LEVEL: 'warn' },
+    });
+    let err = '';
+    child.stderr.on('data', (d) => { err += d; });
+    children.push(child);
+    try {
+      await waitFor(`${url}/v1/health`, 30000);
+      return { url, kind: 'real', secret: SECRET, close() {} };
+    } catch {
+      stop(child);
+      console.log(`browser: the real sidecar did not start, using the signed stub instead:\n${err.split('\n').slice(0, 8).join('\n')}`);
+    }
+  }
+  const stub = await startStub();
+  return { ...stub, kind: 'stub', secret: SECRET };
+}
+
+async function main() {
+  const side = await sidecar();
+  console.log(`browser: WordPress ${base}, sidecar ${side.url} (${side.kind})`);
+  const php = spawn('php', ['-S', `127.0.0.1:${port}`, '-t', wpRoot, path.join(here, 'router.php')], {
+    detached: true,
+    env: { ...process.env, RETAIN_WP_HOME: base }, stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  children.push(php);
+  let phpLog = '';
+  php.stderr.on('data', (d) => { phpLog += d; });
+  await waitFor(`${base}/wp-login.php`);
+
+  const browser = await pw.chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(15000);
+    await page.goto(`${base}/wp-login.php`);
+    await page.fill('#user_login', 'admin');
+    await page.fill('#user_pass', 'password');
+    await Promise.all([page.waitForNavigation(), page.click('#wp-submit')]);
+    check(page.url().includes('/wp-admin'), 'logged into wp-admin');
+
+    const settings = `${base}/wp-admin/admin.php?page=retain&tab=connection`;
+    await page.goto(settings);
+    check(await page.locator('h1', { hasText: 'Retain' }).count() === 1, 'WooCommerce → Retain page renders');
+    check(await page.getAttribute('#retain_secret', 'type') === 'password', 'the secret field is a password field');
+
+    await page.fill('#retain_sidecar_url', side.url);
+    await page.fill('#retain_secret', side.secret);
+    await Promise.all([page.waitForNavigation(), page.click('#retain-save')]);
+    check(await page.locator('.notice-success', { hasText: 'Settings saved.' }).count() === 1, 'settings saved');
+    check(await page.inputValue('#retain_sidecar_url') === side.url, 'the sidecar URL is kept');
+    check(await page.inputValue('#retain_secret') === '' && !(await page.content()).includes(side.secret), 'the secret is never echoed back into the page');
+
+    await Promise.all([page.waitForNavigation(), page.click('#retain-test-connection')]);
+    const result = await page.locator('.retain-test-result').innerText();
+    console.log(`    result: ${result.replace(/\s+/g, ' ')}`);
+    check(/Connected/.test(result) && /status: ok/.test(result), '"Test connection" shows the sidecar status');
+    check(side.kind !== 'stub' || /version stub-0\.0\.0, transport outbox/.test(result), '… and its version and transport');
+    check(/shared secret matches/.test(result), '… and that the shared secret matches (signed call)');
+
+    // A wrong secret is reported as such.
+    await page.fill('#retain_secret', 'not-the-secret');
+    await Promise.all([page.waitForNavigation(), page.click('#retain-save')]);
+    await Promise.all([page.waitForNavigation(), page.click('#retain-test-connection')]);
+    check(/secret differs/.test(await page.locator('.retain-test-result').innerText()), 'a wrong secret is reported');
+
+    // A forged POST (the admin's own cookies, no nonce) changes nothing.
+    const forged = await page.request.post(`${base}/wp-admin/admin-post.php`, {
+      form: { action: 'retain_save_settings', tab: 'connection', sidecar_url: 'http://evil.example', secret: 'evil' },
+      maxRedirects: 0,
+    });
+    check(forged.status() === 403, `a forged POST without a nonce is refused (HTTP ${forged.status()})`);
+    const forgedTest = await page.request.post(`${base}/wp-admin/admin-post.php`, { form: { action: 'retain_test_connection' }, maxRedirects: 0 });
+    check(forgedTest.status() === 403, 'a forged "test connection" without a nonce is refused');
+    await page.goto(settings);
+    check(await page.inputValue('#retain_sidecar_url') === side.url, 'the forged POST did not change the URL');
+
+    // A logged-out visitor with a valid-looking form gets nowhere either.
+    const anon = await browser.newContext();
+    const anonPost = await anon.request.post(`${base}/wp-admin/admin-post.php`, { form: { action: 'retain_save_settings', sidecar_url: 'http://evil.example' }, maxRedirects: 0 });
+    check(anonPost.status() !== 200 || !(await anonPost.text()).includes('Settings saved'), 'a logged-out POST changes nothing');
+    await anon.close();
+    await page.goto(settings);
+    check(await page.inputValue('#retain_sidecar_url') === side.url, 'the URL is still ours');
+
+    // Right-to-left admin still renders the page (WordPress core styles flip it).
+    await page.goto(`${settings}&tab=outbox`);
+    check(await page.locator('.nav-tab-active', { hasText: 'Delivery' }).count() === 1, 'the Delivery tab renders');
+  } finally {
+    await browser.close();
+    side.close();
+    for (const c of children) stop(c);
+  }
+  if (/PHP (Fatal|Parse) error/.test(phpLog)) { failures++; console.log(phpLog); }
+  console.log(`browser: ${passes} passed, ${failures} failed`);
+  process.exit(failures ? 1 : 0);
+}
+
+main().catch((e) => { console.error(e); for (const c of children) stop(c); process.exit(1); });
