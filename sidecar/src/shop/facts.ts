@@ -1,0 +1,155 @@
+import type { ShopContext } from './context';
+import { NOT_REAL_ORDER_STATUSES } from './context';
+import type { CustomerReader } from './customers';
+import type { OrderReader } from './orders';
+import type { ContactRef, CustomerFacts } from './types';
+import { birthdayValue, formatUnits, gmtDate, intId, money, normaliseEmail, sqlUtc, toUnits } from './values';
+
+const BATCH = 2000;
+
+export interface FactsReader {
+  /** Live, from the orders of one contact (e-mail and/or account); used at send time. */
+  forContact(contact: ContactRef): Promise<CustomerFacts | null>;
+  /** Rebuilds retain_shop_customer_facts for the whole shop, set-based in SQL. */
+  backfill(): Promise<{ contacts: number; ms: number }>;
+  /** Recomputes only contacts whose orders or accounts changed since the last backfill/refresh. */
+  refresh(): Promise<{ contacts: number; ms: number }>;
+  /** Whole-shop totals over the facts table. */
+  summary(): Promise<{ contacts: number; registered: number; guests: number; birthdays: number; orders: number; paidOrders: number; gross: string; refunded: string; net: string }>;
+  /** The stored row (as of the last backfill/refresh). */
+  stored(email: string): Promise<CustomerFacts | null>;
+}
+
+export function createFactsReader(ctx: ShopContext, orders: OrderReader, customers: CustomerReader): FactsReader {
+  const q = ctx.q.facts;
+
+  async function forContact(contact: ContactRef): Promise<CustomerFacts | null> {
+    let email = normaliseEmail(contact.email);
+    let customerId = intId(contact.customerId);
+    const customer = email ? await customers.get(email) : customerId ? await customers.byId(customerId) : null;
+    if (customer?.customerId) customerId = customer.customerId;
+    email ??= customer?.email ?? null;
+    if (!email && !customerId) return null;
+    const hpos = await ctx.hpos();
+    if (!hpos) await orders.syncIndex();
+    const settings = await ctx.settings();
+    const paid = new Set(ctx.paidStatuses);
+    const rows = await ctx.rows(hpos ? ctx.q.orders.hposPaidOrdersForContact : ctx.q.orders.legacyPaidOrdersForContact, [email ?? '', customerId]);
+    const real = rows.filter((r) => !NOT_REAL_ORDER_STATUSES.includes(String(r.status)));
+    const paidRows = real.filter((r) => paid.has(String(r.status)));
+    const refunds = new Map<number, bigint>();
+    if (paidRows.length) {
+      const ids = paidRows.map((r) => Number(r.id));
+      for (const r of await ctx.rows(hpos ? ctx.q.orders.hposRefunds : ctx.q.orders.legacyRefunds, [ids])) refunds.set(Number(r.order_id), toUnits(r.refunded));
+    }
+    let gross = 0n;
+    let refunded = 0n;
+    const dates: number[] = [];
+    for (const r of paidRows) {
+      gross += toUnits(r.total);
+      refunded += refunds.get(Number(r.id)) ?? 0n;
+      const d = gmtDate(r.created);
+      if (d) dates.push(d.getTime());
+      else ctx.stats.skip('order_zero_date');
+    }
+    dates.sort((a, b) => a - b);
+    const net = gross - refunded;
+    const n = paidRows.length;
+    if (!customer && !real.length) return null;
+    return {
+      email: email ?? customer?.email ?? '',
+      customerId: customerId || null,
+      firstPaidAt: dates.length ? new Date(dates[0]!) : null,
+      lastPaidAt: dates.length ? new Date(dates[dates.length - 1]!) : null,
+      paidOrders: n,
+      orders: real.length,
+      gross: formatUnits(gross, settings.decimals),
+      refunded: formatUnits(refunded, settings.decimals),
+      totalSpent: formatUnits(net, settings.decimals),
+      aov: n ? formatUnits(net / BigInt(n), settings.decimals) : null,
+      // Mean gap between consecutive paid orders = span / (n - 1): the same figure the facts table stores.
+      typicalGapDays: dates.length > 1 ? round2((dates[dates.length - 1]! - dates[0]!) / 86_400_000 / (dates.length - 1)) : null,
+      signupAt: customer?.signupAt ?? null,
+      birthday: customer?.birthday ?? null,
+    };
+  }
+
+  async function setState(name: string, value: string) {
+    await ctx.pool.query(q.stateSet, [name, value]);
+  }
+
+  async function backfill(): Promise<{ contacts: number; ms: number }> {
+    const started = Date.now();
+    const hpos = await ctx.hpos();
+    if (!hpos) await orders.syncIndex();
+    // Cursor first, so changes made while the backfill runs are picked up by the next refresh.
+    const asOf = sqlUtc(new Date(ctx.clock.now().getTime() - 1000));
+    const stamp = sqlUtc(new Date(Math.floor(Date.now() / 1000) * 1000));
+    await ctx.pool.query(hpos ? q.hposAll : q.legacyAll, [stamp, ctx.paidStatuses, NOT_REAL_ORDER_STATUSES]);
+    await ctx.pool.query(q.registered, [stamp, `${ctx.prefix}capabilities`]);
+    await ctx.pool.query(q.signupAndGap, [stamp]);
+    await ctx.pool.query(q.birthdays, [ctx.birthdayKey, stamp]);
+    for (;;) {
+      const [res] = await ctx.pool.query(q.removeStale, [stamp]);
+      if ((res as { affectedRows: number }).affectedRows < 10000) break;
+    }
+    await setState('facts_cursor', asOf);
+    const [c] = await ctx.rows(q.count);
+    return { contacts: Number(c?.n ?? 0), ms: Date.now() - started };
+  }
+
+  async function refresh(): Promise<{ contacts: number; ms: number }> {
+    const started = Date.now();
+    const [cur] = await ctx.rows(q.stateGet, ['facts_cursor']);
+    if (!cur) return backfill();
+    const hpos = await ctx.hpos();
+    if (!hpos) await orders.syncIndex();
+    const since = String(cur.value);
+    const asOf = sqlUtc(new Date(ctx.clock.now().getTime() - 1000));
+    const emails = new Set<string>();
+    for (const r of await ctx.rows(hpos ? q.hposChangedContacts : q.legacyChangedContacts, [since])) if (r.email) emails.add(String(r.email));
+    for (const r of await ctx.rows(q.newUsers, [since])) if (r.email) emails.add(String(r.email));
+    const list = [...emails];
+    for (let i = 0; i < list.length; i += BATCH) {
+      const batch = list.slice(i, i + BATCH);
+      const stamp = sqlUtc(new Date(Math.floor(Date.now() / 1000) * 1000));
+      await ctx.pool.query(hpos ? q.hposForEmails : q.legacyForEmails, [stamp, ctx.paidStatuses, NOT_REAL_ORDER_STATUSES, batch, batch]);
+      await ctx.pool.query(q.registeredForEmails, [stamp, `${ctx.prefix}capabilities`, batch]);
+      await ctx.pool.query(q.signupAndGap, [stamp]);
+      await ctx.pool.query(q.birthdays, [ctx.birthdayKey, stamp]);
+    }
+    await setState('facts_cursor', asOf);
+    return { contacts: list.length, ms: Date.now() - started };
+  }
+
+  async function stored(rawEmail: string): Promise<CustomerFacts | null> {
+    const email = normaliseEmail(rawEmail);
+    if (!email) return null;
+    const [r] = await ctx.rows(q.byEmail, [email]);
+    if (!r) return null;
+    const decimals = (await ctx.settings()).decimals;
+    const n = Number(r.paid_orders);
+    const net = toUnits(r.net);
+    const birthday = birthdayValue(r.birthday);
+    if (r.birthday && !birthday) ctx.stats.skip('invalid_birthday');
+    return {
+      email, customerId: intId(r.customer_id) || null, firstPaidAt: gmtDate(r.first_paid_at), lastPaidAt: gmtDate(r.last_paid_at),
+      paidOrders: n, orders: Number(r.orders), gross: money(r.gross, decimals), refunded: money(r.refunded, decimals), totalSpent: money(r.net, decimals),
+      aov: n ? formatUnits(net / BigInt(n), decimals) : null, typicalGapDays: r.typical_gap_days === null ? null : round2(Number(r.typical_gap_days)),
+      signupAt: gmtDate(r.signup_at), birthday,
+    };
+  }
+
+  async function summary() {
+    const [r] = await ctx.rows(q.summary);
+    const d = (await ctx.settings()).decimals;
+    return {
+      contacts: Number(r?.contacts ?? 0), registered: Number(r?.registered ?? 0), guests: Number(r?.guests ?? 0), birthdays: Number(r?.birthdays ?? 0),
+      orders: Number(r?.orders ?? 0), paidOrders: Number(r?.paid_orders ?? 0), gross: money(r?.gross ?? 0, d), refunded: money(r?.refunded ?? 0, d), net: money(r?.net ?? 0, d),
+    };
+  }
+
+  return { forContact, backfill, refresh, stored, summary };
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;

@@ -1,0 +1,82 @@
+import { defineQueries } from '../db/sql';
+
+// Orders in both storages. HPOS: wc_orders (+ addresses, operational data); legacy: posts of type
+// shop_order with postmeta. Line items live in woocommerce_order_items(+meta) for both.
+// Legacy postmeta has no index on meta_value, so "orders of this e-mail" goes through our own
+// retain_shop_order_index (order id → e-mail, customer, created), kept current by id cursor.
+
+const PAID_LINE_META = `'_product_id','_variation_id','_qty','_line_subtotal','_line_total'`;
+
+export const orderQueries = defineQueries({
+  hposTablesPresent: `SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?)`,
+
+  // -- HPOS
+  hposHasOrderSinceByEmail: `SELECT id FROM {wc_orders} WHERE billing_email = ? AND type = 'shop_order' AND date_created_gmt >= ? AND status IN (?) LIMIT 1`,
+  hposHasOrderSinceByCustomer: `SELECT id FROM {wc_orders} WHERE customer_id = ? AND type = 'shop_order' AND date_created_gmt >= ? AND status IN (?) LIMIT 1`,
+  hposHasAnyOrderSinceByEmail: `SELECT id FROM {wc_orders} WHERE billing_email = ? AND type = 'shop_order' AND date_created_gmt >= ? AND status NOT IN (?) LIMIT 1`,
+  hposHasAnyOrderSinceByCustomer: `SELECT id FROM {wc_orders} WHERE customer_id = ? AND type = 'shop_order' AND date_created_gmt >= ? AND status NOT IN (?) LIMIT 1`,
+  hposOrderIdsForContact: `SELECT id, date_created_gmt FROM (
+      (SELECT id, date_created_gmt FROM {wc_orders} WHERE billing_email = ? AND type = 'shop_order')
+      UNION
+      (SELECT id, date_created_gmt FROM {wc_orders} WHERE customer_id = ? AND customer_id > 0 AND type = 'shop_order')
+    ) o ORDER BY date_created_gmt DESC, id DESC LIMIT ?`,
+  hposOrders: `SELECT o.id, o.status, o.currency, o.total_amount AS total, o.customer_id, o.billing_email AS email, o.payment_method,
+      o.date_created_gmt AS created, od.date_paid_gmt AS paid, od.date_completed_gmt AS completed,
+      a.first_name, a.last_name, a.country
+    FROM {wc_orders} o
+    LEFT JOIN {wc_order_operational_data} od ON od.order_id = o.id
+    LEFT JOIN {wc_order_addresses} a ON a.order_id = o.id AND a.address_type = 'billing'
+    WHERE o.id IN (?) AND o.type = 'shop_order'`,
+  hposRefunds: `SELECT parent_order_id AS order_id, SUM(-total_amount) AS refunded FROM {wc_orders}
+    WHERE parent_order_id IN (?) AND type = 'shop_order_refund' GROUP BY parent_order_id`,
+  hposPaidOrdersForContact: `SELECT o.id, o.date_created_gmt AS created, o.total_amount AS total, o.status, o.customer_id FROM (
+      (SELECT id FROM {wc_orders} WHERE billing_email = ? AND type = 'shop_order')
+      UNION
+      (SELECT id FROM {wc_orders} WHERE customer_id = ? AND customer_id > 0 AND type = 'shop_order')
+    ) ids JOIN {wc_orders} o ON o.id = ids.id`,
+
+  // -- legacy (posts + postmeta)
+  legacyIndexCursor: `SELECT COALESCE(MAX(order_id), 0) AS cursor_id FROM {retain_shop_order_index}`,
+  legacyIndexCatchUp: `INSERT IGNORE INTO {retain_shop_order_index} (order_id, email, customer_id, created_gmt)
+    SELECT p.ID, LEFT(LOWER(TRIM(em.meta_value)), 191), COALESCE(CAST(cu.meta_value AS UNSIGNED), 0), NULLIF(p.post_date_gmt, '0000-00-00 00:00:00')
+    FROM (SELECT ID, post_date_gmt FROM {posts} WHERE ID > ? AND post_type = 'shop_order' ORDER BY ID LIMIT ?) p
+    LEFT JOIN {postmeta} em ON em.post_id = p.ID AND em.meta_key = '_billing_email'
+    LEFT JOIN {postmeta} cu ON cu.post_id = p.ID AND cu.meta_key = '_customer_user'`,
+  legacyIndexZeroDates: `SELECT COUNT(*) AS n FROM {retain_shop_order_index} WHERE order_id > ? AND created_gmt IS NULL`,
+  legacyHasOrderSinceByEmail: `SELECT i.order_id AS id FROM {retain_shop_order_index} i JOIN {posts} p ON p.ID = i.order_id
+    WHERE i.email = ? AND i.created_gmt >= ? AND p.post_status IN (?) LIMIT 1`,
+  legacyHasOrderSinceByCustomer: `SELECT i.order_id AS id FROM {retain_shop_order_index} i JOIN {posts} p ON p.ID = i.order_id
+    WHERE i.customer_id = ? AND i.created_gmt >= ? AND p.post_status IN (?) LIMIT 1`,
+  legacyHasAnyOrderSinceByEmail: `SELECT i.order_id AS id FROM {retain_shop_order_index} i JOIN {posts} p ON p.ID = i.order_id
+    WHERE i.email = ? AND i.created_gmt >= ? AND p.post_status NOT IN (?) LIMIT 1`,
+  legacyHasAnyOrderSinceByCustomer: `SELECT i.order_id AS id FROM {retain_shop_order_index} i JOIN {posts} p ON p.ID = i.order_id
+    WHERE i.customer_id = ? AND i.created_gmt >= ? AND p.post_status NOT IN (?) LIMIT 1`,
+  legacyOrderIdsForContact: `SELECT order_id AS id, created_gmt FROM (
+      (SELECT order_id, created_gmt FROM {retain_shop_order_index} WHERE email = ?)
+      UNION
+      (SELECT order_id, created_gmt FROM {retain_shop_order_index} WHERE customer_id = ? AND customer_id > 0)
+    ) o ORDER BY created_gmt DESC, order_id DESC LIMIT ?`,
+  legacyOrders: `SELECT ID AS id, post_status AS status, post_date_gmt AS created FROM {posts} WHERE ID IN (?) AND post_type = 'shop_order'`,
+  legacyOrderMeta: `SELECT post_id, meta_key, meta_value FROM {postmeta} WHERE post_id IN (?) AND meta_key IN
+    ('_order_currency','_order_total','_customer_user','_billing_email','_billing_first_name','_billing_last_name','_billing_country',
+     '_payment_method','_date_paid','_date_completed','_paid_date','_completed_date')`,
+  legacyRefunds: `SELECT p.post_parent AS order_id, SUM(CAST(pm.meta_value AS DECIMAL(26,8))) AS refunded
+    FROM {posts} p JOIN {postmeta} pm ON pm.post_id = p.ID AND pm.meta_key = '_refund_amount'
+    WHERE p.post_parent IN (?) AND p.post_type = 'shop_order_refund' GROUP BY p.post_parent`,
+  legacyPaidOrdersForContact: `SELECT p.ID AS id, p.post_date_gmt AS created, p.post_status AS status, i.customer_id,
+      (SELECT meta_value FROM {postmeta} t WHERE t.post_id = p.ID AND t.meta_key = '_order_total' LIMIT 1) AS total
+    FROM (
+      (SELECT order_id FROM {retain_shop_order_index} WHERE email = ?)
+      UNION
+      (SELECT order_id FROM {retain_shop_order_index} WHERE customer_id = ? AND customer_id > 0)
+    ) ids JOIN {retain_shop_order_index} i ON i.order_id = ids.order_id JOIN {posts} p ON p.ID = ids.order_id`,
+
+  hposCountByStatus: `SELECT status, COUNT(*) AS n FROM {wc_orders} WHERE type = 'shop_order' GROUP BY status`,
+  legacyCountByStatus: `SELECT post_status AS status, COUNT(*) AS n FROM {posts} WHERE post_type = 'shop_order' GROUP BY post_status`,
+
+  // -- both
+  lineItems: `SELECT i.order_id, i.order_item_id, i.order_item_name, m.meta_key, m.meta_value
+    FROM {woocommerce_order_items} i
+    JOIN {woocommerce_order_itemmeta} m ON m.order_item_id = i.order_item_id AND m.meta_key IN (${PAID_LINE_META})
+    WHERE i.order_id IN (?) AND i.order_item_type = 'line_item'`,
+});

@@ -1,0 +1,158 @@
+import type { Row } from '../db/sql';
+import { NOT_REAL_ORDER_STATUSES, type ShopContext } from './context';
+import type { ContactRef, Order, OrderLine } from './types';
+import { bareStatus, gmtDate, intId, money, normaliseEmail, sqlUtc, storedStatus, unixDate } from './values';
+
+const CATCH_UP_BATCH = 20_000;
+
+export interface OrderReader {
+  hasOrderSince(contact: ContactRef, since: Date, statuses?: string[] | 'any'): Promise<boolean>;
+  get(orderId: number): Promise<Order | null>;
+  getMany(orderIds: number[]): Promise<Order[]>;
+  forContact(contact: ContactRef, opts?: { limit?: number }): Promise<Order[]>;
+  /** Number of shop orders per status (without the wc- prefix). */
+  countByStatus(): Promise<Record<string, number>>;
+  /** Legacy storage: brings retain_shop_order_index up to the newest order; returns rows added. */
+  syncIndex(): Promise<number>;
+}
+
+export function createOrderReader(ctx: ShopContext): OrderReader {
+  const q = ctx.q.orders;
+  let syncing: Promise<number> | null = null;
+
+  async function syncIndexOnce(): Promise<number> {
+    let added = 0;
+    for (;;) {
+      const [cur] = await ctx.rows(q.legacyIndexCursor);
+      const cursor = Number(cur?.cursor_id ?? 0);
+      const [res] = await ctx.pool.query(q.legacyIndexCatchUp, [cursor, CATCH_UP_BATCH]);
+      const n = (res as { affectedRows: number }).affectedRows;
+      added += n;
+      if (n > 0) {
+        const [zero] = await ctx.rows(q.legacyIndexZeroDates, [cursor]);
+        if (Number(zero?.n)) ctx.stats.skip('order_zero_date', Number(zero?.n));
+      }
+      if (n < CATCH_UP_BATCH) return added;
+    }
+  }
+
+  // One catch-up at a time; concurrent callers share it.
+  const syncIndex = (): Promise<number> => {
+    syncing ??= syncIndexOnce().finally(() => {
+      syncing = null;
+    });
+    return syncing;
+  };
+
+  async function hasOrderSince(contact: ContactRef, since: Date, statuses: string[] | 'any' = [...ctx.paidStatuses, 'wc-on-hold']): Promise<boolean> {
+    const email = normaliseEmail(contact.email);
+    const customerId = intId(contact.customerId);
+    if (!email && !customerId) return false;
+    const hpos = await ctx.hpos();
+    if (!hpos) await syncIndex();
+    const any = statuses === 'any';
+    const list = any ? NOT_REAL_ORDER_STATUSES : statuses.map(storedStatus);
+    if (!list.length) return false;
+    const at = sqlUtc(since);
+    const byEmail = hpos ? (any ? q.hposHasAnyOrderSinceByEmail : q.hposHasOrderSinceByEmail) : any ? q.legacyHasAnyOrderSinceByEmail : q.legacyHasOrderSinceByEmail;
+    const byCustomer = hpos ? (any ? q.hposHasAnyOrderSinceByCustomer : q.hposHasOrderSinceByCustomer) : any ? q.legacyHasAnyOrderSinceByCustomer : q.legacyHasOrderSinceByCustomer;
+    if (email && (await ctx.rows(byEmail, [email, at, list])).length) return true;
+    if (customerId && (await ctx.rows(byCustomer, [customerId, at, list])).length) return true;
+    return false;
+  }
+
+  async function lineItems(ids: number[]): Promise<Map<number, OrderLine[]>> {
+    const decimals = (await ctx.settings()).decimals;
+    const byItem = new Map<number, { orderId: number; line: OrderLine }>();
+    for (const r of await ctx.rows(ctx.q.orders.lineItems, [ids])) {
+      const itemId = Number(r.order_item_id);
+      let e = byItem.get(itemId);
+      if (!e) {
+        e = { orderId: Number(r.order_id), line: { itemId, productId: 0, variationId: 0, name: String(r.order_item_name ?? ''), quantity: 0, subtotal: money(0, decimals), total: money(0, decimals) } };
+        byItem.set(itemId, e);
+      }
+      const v = r.meta_value;
+      if (r.meta_key === '_product_id') e.line.productId = intId(v);
+      else if (r.meta_key === '_variation_id') e.line.variationId = intId(v);
+      else if (r.meta_key === '_qty') e.line.quantity = Number(v) || 0;
+      else if (r.meta_key === '_line_subtotal') e.line.subtotal = money(v, decimals);
+      else if (r.meta_key === '_line_total') e.line.total = money(v, decimals);
+    }
+    const out = new Map<number, OrderLine[]>();
+    for (const { orderId, line } of [...byItem.values()].sort((a, b) => a.line.itemId - b.line.itemId)) {
+      const list = out.get(orderId) ?? [];
+      list.push(line);
+      out.set(orderId, list);
+    }
+    return out;
+  }
+
+  async function getMany(orderIds: number[]): Promise<Order[]> {
+    const ids = [...new Set(orderIds.map(intId).filter(Boolean))];
+    if (!ids.length) return [];
+    const hpos = await ctx.hpos();
+    const decimals = (await ctx.settings()).decimals;
+    const currency = (await ctx.settings()).currency;
+    const orders = new Map<number, Order>();
+    if (hpos) {
+      for (const r of await ctx.rows(q.hposOrders, [ids])) {
+        const o: Order = {
+          id: Number(r.id), status: bareStatus(r.status), currency: String(r.currency || currency), total: money(r.total, decimals), refunded: money(0, decimals),
+          customerId: intId(r.customer_id), email: normaliseEmail(r.email), billing: { firstName: String(r.first_name ?? ''), lastName: String(r.last_name ?? ''), country: String(r.country ?? '') },
+          paymentMethod: String(r.payment_method ?? ''), createdAt: gmtDate(r.created), paidAt: gmtDate(r.paid), completedAt: gmtDate(r.completed), items: [],
+        };
+        if (!o.createdAt) ctx.stats.skip('order_zero_date');
+        if (!o.email) ctx.stats.skip('order_without_email');
+        orders.set(o.id, o);
+      }
+    } else {
+      const meta = new Map<number, Map<string, string>>();
+      for (const r of await ctx.rows(q.legacyOrderMeta, [ids])) {
+        const m = meta.get(Number(r.post_id)) ?? new Map<string, string>();
+        if (!m.has(String(r.meta_key))) m.set(String(r.meta_key), String(r.meta_value ?? ''));
+        meta.set(Number(r.post_id), m);
+      }
+      for (const r of await ctx.rows(q.legacyOrders, [ids])) {
+        const m = meta.get(Number(r.id)) ?? new Map<string, string>();
+        // _date_paid/_date_completed are Unix timestamps; the older _paid_date/_completed_date are site-local and ignored.
+        const o: Order = {
+          id: Number(r.id), status: bareStatus(r.status), currency: m.get('_order_currency') || currency, total: money(m.get('_order_total') ?? '0', decimals), refunded: money(0, decimals),
+          customerId: intId(m.get('_customer_user')), email: normaliseEmail(m.get('_billing_email')),
+          billing: { firstName: m.get('_billing_first_name') ?? '', lastName: m.get('_billing_last_name') ?? '', country: m.get('_billing_country') ?? '' },
+          paymentMethod: m.get('_payment_method') ?? '', createdAt: gmtDate(r.created), paidAt: unixDate(m.get('_date_paid')), completedAt: unixDate(m.get('_date_completed')), items: [],
+        };
+        if (!o.createdAt) ctx.stats.skip('order_zero_date');
+        if (!o.email) ctx.stats.skip('order_without_email');
+        orders.set(o.id, o);
+      }
+    }
+    if (!orders.size) return [];
+    const found = [...orders.keys()];
+    for (const r of await ctx.rows(hpos ? q.hposRefunds : q.legacyRefunds, [found])) {
+      const o = orders.get(Number(r.order_id));
+      if (o) o.refunded = money(r.refunded, decimals);
+    }
+    const items = await lineItems(found);
+    for (const o of orders.values()) o.items = items.get(o.id) ?? [];
+    return ids.map((id) => orders.get(id)).filter((o): o is Order => !!o);
+  }
+
+  async function forContact(contact: ContactRef, opts: { limit?: number } = {}): Promise<Order[]> {
+    const email = normaliseEmail(contact.email);
+    const customerId = intId(contact.customerId);
+    const limit = Math.min(Math.max(opts.limit ?? 20, 1), 500);
+    const hpos = await ctx.hpos();
+    if (!hpos) await syncIndex();
+    const rows = await ctx.rows(hpos ? q.hposOrderIdsForContact : q.legacyOrderIdsForContact, [email ?? '', customerId, limit]);
+    return getMany(rows.map((r) => Number(r.id)));
+  }
+
+  async function countByStatus(): Promise<Record<string, number>> {
+    const rows = await ctx.rows((await ctx.hpos()) ? q.hposCountByStatus : q.legacyCountByStatus);
+    return Object.fromEntries(rows.map((r) => [bareStatus(r.status), Number(r.n)]));
+  }
+
+  return { hasOrderSince, countByStatus, get: async (id) => (await getMany([id]))[0] ?? null, getMany, forContact, syncIndex };
+}
+
+export type { Row };

@@ -1,0 +1,64 @@
+import type { Clock } from '../clock';
+import type { Pool } from '../db/pool';
+import { verifyQueries } from '../db/sql';
+import type { Logger } from '../logger';
+import { createCartReader, type CartReader } from './carts';
+import { ShopContext, type ShopReaderOptions } from './context';
+import { createCustomerReader, type CustomerReader } from './customers';
+import { createFactsReader, type FactsReader } from './facts';
+import { createOrderReader, type OrderReader } from './orders';
+import { createProductReader, type ProductReader } from './products';
+import { createRecommendationReader, type RecommendationReader } from './recommendations';
+import { createSegmentReader, type SegmentReader } from './segments';
+import type { StoreSettings } from './store-settings';
+
+export type { ShopReaderOptions } from './context';
+
+export interface ShopReader {
+  settings(): Promise<StoreSettings>;
+  /** 'hpos' or 'legacy', as detected from the option and the tables. */
+  storage(): Promise<'hpos' | 'legacy'>;
+  orders: OrderReader;
+  customers: CustomerReader;
+  products: ProductReader;
+  carts: CartReader;
+  facts: FactsReader;
+  segments: SegmentReader;
+  recommendations: RecommendationReader;
+  /** Counted skips of bad shop data (corrupt serialized values, zero dates, orders without e-mail…). */
+  stats(): Record<string, number>;
+  /** Prepares every statement against the server (boot check). Needs the retain_shop_* migrations. */
+  verify(): Promise<void>;
+}
+
+/**
+ * The shop reader: read-only over WooCommerce's tables, both order storages. `pool` should be a
+ * createShopPool() pool (date strings, exact decimals). Derived retain_shop_* tables are written
+ * through the same pool and live in the same database.
+ */
+export function createShopReader(deps: { pool: Pool; prefix: string; clock: Clock; log: Logger; options?: ShopReaderOptions }): ShopReader {
+  const ctx = new ShopContext(deps.pool, deps.prefix, deps.clock, deps.log.child({ module: 'shop' }), deps.options ?? {});
+  const orders = createOrderReader(ctx);
+  const customers = createCustomerReader(ctx, orders);
+  const products = createProductReader(ctx);
+  const carts = createCartReader(ctx);
+  const facts = createFactsReader(ctx, orders, customers);
+  const segments = createSegmentReader(ctx, orders, carts);
+  const recommendations = createRecommendationReader(ctx, orders, products);
+  return {
+    settings: () => ctx.settings(),
+    storage: async () => ((await ctx.hpos()) ? 'hpos' : 'legacy'),
+    orders,
+    customers,
+    products,
+    carts,
+    facts,
+    segments,
+    recommendations,
+    stats: () => ({ ...ctx.stats.skipped }),
+    async verify() {
+      const sets = Object.fromEntries(Object.entries(ctx.q)) as unknown as Parameters<typeof verifyQueries>[1];
+      await verifyQueries(deps.pool, sets);
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import { defineQueries } from '../db/sql';
+
+// Bought-together mining is incremental: paid orders with id in (cursor, upTo] are folded into
+// per-product and per-pair order counts. Variations count as their parent product.
+const ORDER_PRODUCTS_HPOS = `SELECT DISTINCT i.order_id, CAST(m.meta_value AS UNSIGNED) AS pid
+  FROM {wc_orders} o
+  JOIN {woocommerce_order_items} i ON i.order_id = o.id AND i.order_item_type = 'line_item'
+  JOIN {woocommerce_order_itemmeta} m ON m.order_item_id = i.order_item_id AND m.meta_key = '_product_id'
+  WHERE o.id > ? AND o.id <= ? AND o.type = 'shop_order' AND o.status IN (?)`;
+const ORDER_PRODUCTS_LEGACY = `SELECT DISTINCT i.order_id, CAST(m.meta_value AS UNSIGNED) AS pid
+  FROM {posts} o
+  JOIN {woocommerce_order_items} i ON i.order_id = o.ID AND i.order_item_type = 'line_item'
+  JOIN {woocommerce_order_itemmeta} m ON m.order_item_id = i.order_item_id AND m.meta_key = '_product_id'
+  WHERE o.ID > ? AND o.ID <= ? AND o.post_type = 'shop_order' AND o.post_status IN (?)`;
+
+const pairs = (sub: string) => `INSERT INTO {retain_shop_product_pairs} (product_a, product_b, orders)
+  SELECT a.pid, b.pid, COUNT(*) FROM (${sub}) a JOIN (${sub}) b ON a.order_id = b.order_id AND a.pid <> b.pid
+  WHERE a.pid > 0 AND b.pid > 0 GROUP BY a.pid, b.pid
+  ON DUPLICATE KEY UPDATE orders = orders + VALUES(orders)`;
+const singles = (sub: string) => `INSERT INTO {retain_shop_product_orders} (product_id, orders)
+  SELECT s.pid, COUNT(*) FROM (${sub}) s WHERE s.pid > 0 GROUP BY s.pid
+  ON DUPLICATE KEY UPDATE orders = orders + VALUES(orders)`;
+const countOrders = (sub: string) => `SELECT COUNT(DISTINCT s.order_id) AS n FROM (${sub}) s`;
+
+export const recommendationQueries = defineQueries({
+  // Orders created before the settle time are final enough to mine (status rarely changes after).
+  hposMineUpTo: `SELECT COALESCE(MAX(id), 0) AS up_to FROM {wc_orders} WHERE type = 'shop_order' AND date_created_gmt < ? AND id <= ?`,
+  hposMaxOrderId: `SELECT COALESCE(MAX(id), 0) AS max_id FROM {wc_orders} WHERE type = 'shop_order' AND date_created_gmt < ?`,
+  hposMinePairs: pairs(ORDER_PRODUCTS_HPOS),
+  hposMineSingles: singles(ORDER_PRODUCTS_HPOS),
+  hposMineCount: countOrders(ORDER_PRODUCTS_HPOS),
+  legacyMaxOrderId: `SELECT COALESCE(MAX(order_id), 0) AS max_id FROM {retain_shop_order_index} WHERE created_gmt < ?`,
+  legacyMinePairs: pairs(ORDER_PRODUCTS_LEGACY),
+  legacyMineSingles: singles(ORDER_PRODUCTS_LEGACY),
+  legacyMineCount: countOrders(ORDER_PRODUCTS_LEGACY),
+
+  pairsFor: `SELECT p.product_a, p.product_b, p.orders AS together, a.orders AS orders_a, b.orders AS orders_b
+    FROM {retain_shop_product_pairs} p
+    JOIN {retain_shop_product_orders} a ON a.product_id = p.product_a
+    JOIN {retain_shop_product_orders} b ON b.product_id = p.product_b
+    WHERE p.product_a IN (?) AND p.orders >= ? ORDER BY p.orders DESC LIMIT ?`,
+
+  hposBestSellers: `SELECT CAST(m.meta_value AS UNSIGNED) AS pid, COUNT(DISTINCT o.id) AS orders
+    FROM {wc_orders} o
+    JOIN {woocommerce_order_items} i ON i.order_id = o.id AND i.order_item_type = 'line_item'
+    JOIN {woocommerce_order_itemmeta} m ON m.order_item_id = i.order_item_id AND m.meta_key = '_product_id'
+    WHERE o.type = 'shop_order' AND o.status IN (?) AND o.date_created_gmt >= ?
+    GROUP BY pid ORDER BY orders DESC, pid LIMIT ?`,
+  // post_date is site-local and indexed; the caller widens the bound by a day and post_date_gmt decides.
+  legacyBestSellers: `SELECT CAST(m.meta_value AS UNSIGNED) AS pid, COUNT(DISTINCT o.ID) AS orders
+    FROM {posts} o
+    JOIN {woocommerce_order_items} i ON i.order_id = o.ID AND i.order_item_type = 'line_item'
+    JOIN {woocommerce_order_itemmeta} m ON m.order_item_id = i.order_item_id AND m.meta_key = '_product_id'
+    WHERE o.post_type = 'shop_order' AND o.post_status IN (?) AND o.post_date >= ? AND o.post_date_gmt >= ?
+    GROUP BY pid ORDER BY orders DESC, pid LIMIT ?`,
+
+  // Products a contact has bought (paid orders), newest first.
+  hposPurchased: `SELECT DISTINCT CAST(m.meta_value AS UNSIGNED) AS pid, m.meta_key FROM (
+      (SELECT id FROM {wc_orders} WHERE billing_email = ? AND type = 'shop_order' AND status IN (?))
+      UNION
+      (SELECT id FROM {wc_orders} WHERE customer_id = ? AND customer_id > 0 AND type = 'shop_order' AND status IN (?))
+    ) o
+    JOIN {woocommerce_order_items} i ON i.order_id = o.id AND i.order_item_type = 'line_item'
+    JOIN {woocommerce_order_itemmeta} m ON m.order_item_id = i.order_item_id AND m.meta_key IN ('_product_id', '_variation_id')`,
+  legacyPurchased: `SELECT DISTINCT CAST(m.meta_value AS UNSIGNED) AS pid, m.meta_key FROM (
+      (SELECT order_id FROM {retain_shop_order_index} WHERE email = ?)
+      UNION
+      (SELECT order_id FROM {retain_shop_order_index} WHERE customer_id = ? AND customer_id > 0)
+    ) x
+    JOIN {posts} o ON o.ID = x.order_id AND o.post_status IN (?)
+    JOIN {woocommerce_order_items} i ON i.order_id = o.ID AND i.order_item_type = 'line_item'
+    JOIN {woocommerce_order_itemmeta} m ON m.order_item_id = i.order_item_id AND m.meta_key IN ('_product_id', '_variation_id')`,
+  orderProducts: `SELECT DISTINCT CAST(m.meta_value AS UNSIGNED) AS pid, m.meta_key FROM {woocommerce_order_items} i
+    JOIN {woocommerce_order_itemmeta} m ON m.order_item_id = i.order_item_id AND m.meta_key IN ('_product_id', '_variation_id')
+    WHERE i.order_id = ? AND i.order_item_type = 'line_item'`,
+});
