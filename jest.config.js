@@ -4,6 +4,8 @@ const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'types
 const common = { transform, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
 
 module.exports = {
+  // Jest reads the timeout only at the top level, not per project.
+  testTimeout: 60000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/tests/**/*.unit.test.ts'] },
     {
@@ -11,7 +13,6 @@ module.exports = {
       displayName: 'db',
       testMatch: ['<rootDir>/tests/**/*.db.test.ts'],
       globalSetup: '<rootDir>/tests/support/global-setup.ts',
-      testTimeout: 60000,
     },
   ],
 };

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import type { Clock } from './clock';
+import type { PrivacyService } from './contacts/privacy';
 import type { UnsubscribeService } from './engagement/unsubscribe';
+import { contactsRouter } from './http/contacts';
 import { errorHandler, notFoundHandler } from './http/errors';
 import { eventsRouter } from './http/events';
 import { outboxRouter } from './http/outbox';
@@ -18,6 +20,7 @@ export interface AppDeps {
   intake: IntakeService;
   unsubscribe: UnsubscribeService;
   status: StatusService;
+  privacy: PrivacyService;
   /** Set when the outbox transport is in use: serves the browsable /outbox pages. */
   outboxDir: string | null;
 }
@@ -42,6 +45,7 @@ export function createApp(d: AppDeps): Express {
   app.use(eventsRouter(d));
   app.use(statusRouter(d));
   app.use(unsubscribeRouter(d));
+  app.use(contactsRouter(d));
   if (d.outboxDir) app.use(outboxRouter(d.outboxDir));
   app.use(notFoundHandler);
   app.use(errorHandler(d.log));

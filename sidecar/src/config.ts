@@ -26,16 +26,15 @@ const envSchema = z
     RETAIN_FLOWS_FILE: optional(z.string()),
     RETAIN_OUTBOX_DIR: z.string().default('.retain/outbox'),
     RETAIN_RUNNER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
-    RETAIN_POLL_SECONDS: z.coerce.number().min(0.2).max(300).default(2),
+    RETAIN_POLL_SECONDS: z.coerce.number().min(1).max(300).default(2),
+    RETAIN_CLAIM_TIMEOUT_SECONDS: z.coerce.number().min(1).max(86_400).default(600),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  })
-  .superRefine((env, ctx) => {
-    if (env.MAILGUN_API_KEY && !env.MAILGUN_DOMAIN) {
-      ctx.addIssue({ code: 'custom', path: ['MAILGUN_DOMAIN'], message: 'required when MAILGUN_API_KEY is set' });
-    }
   });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** Every variable the sidecar reads (the compose file and .env.example are checked against it). */
+export const ENV_KEYS = Object.keys(envSchema.shape);
 
 export interface Config {
   shopDbUrl: string;
@@ -52,6 +51,8 @@ export interface Config {
   outboxDir: string;
   runnerConcurrency: number;
   pollSeconds: number;
+  /** A job claimed longer ago than this is presumed orphaned by a crashed runner and freed. */
+  claimTimeoutMs: number;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -64,9 +65,14 @@ export class ConfigError extends Error {
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
   const parsed = envSchema.safeParse(env);
+  const problems: string[] = [];
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`));
+    const say = (i: z.core.$ZodIssue) => (i.code === 'invalid_type' && /received undefined/.test(i.message) ? 'required, not set' : i.message);
+    problems.push(...parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${say(i)}`));
   }
+  // Checked beside the schema, not inside it, so it is reported together with every other problem.
+  if (env.MAILGUN_API_KEY && !env.MAILGUN_DOMAIN) problems.push('MAILGUN_DOMAIN: required when MAILGUN_API_KEY is set');
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
   const e = parsed.data;
   return Object.freeze({
     shopDbUrl: e.RETAIN_SHOP_DB_URL,
@@ -85,6 +91,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     outboxDir: e.RETAIN_OUTBOX_DIR,
     runnerConcurrency: e.RETAIN_RUNNER_CONCURRENCY,
     pollSeconds: e.RETAIN_POLL_SECONDS,
+    claimTimeoutMs: e.RETAIN_CLAIM_TIMEOUT_SECONDS * 1000,
     logLevel: e.LOG_LEVEL,
   });
 }

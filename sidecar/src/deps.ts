@@ -5,6 +5,7 @@ import { systemClock, type Clock, MINUTE } from './clock';
 import { readFlowsFile, type Config } from './config';
 import { contactQueries } from './contacts/queries';
 import { createContactStore } from './contacts/contacts';
+import { createPrivacyService } from './contacts/privacy';
 import { createShopPool, createStatePool, serverInfo, type Pool } from './db/pool';
 import { migrate } from './db/migrate';
 import { verifyQueries } from './db/sql';
@@ -23,7 +24,8 @@ import { createOutboxTransport } from './mail/outbox-transport';
 import { messageQueries } from './mail/queries';
 import { createSender } from './mail/sender';
 import type { Transport } from './mail/transport';
-import { createStatusService } from './ops/status';
+import { createStatusService, type StatusService } from './ops/status';
+import { TEMPLATES_DIR } from './paths';
 import { createRenderer } from './render/renderer';
 import { createJobStore, type ClaimMode } from './schedule/jobs';
 import { jobQueries } from './schedule/queries';
@@ -31,7 +33,6 @@ import { Runner } from './schedule/runner';
 import { shopQueries } from './shop/queries';
 import { readStoreSettings, type StoreSettings } from './shop/store-settings';
 
-export const TEMPLATES_DIR = path.resolve(__dirname, '..', '..', 'templates');
 
 export interface BuildOptions {
   clock?: Clock;
@@ -48,6 +49,7 @@ export interface Sidecar {
   statePool: Pool;
   shopPool: Pool;
   transport: Transport;
+  status: StatusService;
   flows: () => FlowDefinition[];
   /** Applies received events now (tests and the CLI; the runner does it on every tick). */
   processEvents: () => Promise<number>;
@@ -111,7 +113,7 @@ export async function buildSidecar(config: Config, log: Logger, opts: BuildOptio
 
     const runner = new Runner({
       jobs, clock, log, concurrency: config.runnerConcurrency, pollSeconds: config.pollSeconds,
-      claimTimeoutMs: opts.claimTimeoutMs ?? 10 * MINUTE, workerId: opts.workerId,
+      claimTimeoutMs: opts.claimTimeoutMs ?? config.claimTimeoutMs, workerId: opts.workerId,
       handlers: { [SEND_JOB]: (job, jobLog) => sender.handle(job, jobLog) },
       beforeTick: () => processor.processPending(),
     });
@@ -120,10 +122,11 @@ export async function buildSidecar(config: Config, log: Logger, opts: BuildOptio
     const intake = createIntakeService({ store: eventStore, onStored: () => runner.wake() });
     const unsubscribe = createUnsubscribeService({ pool: statePool, clock, contacts, secret: config.secret });
     const status = createStatusService({ pool: statePool, prefix, transport: transport.name, jobs, messages, processor });
-    const app = createApp({ log, clock, secret: config.secret, intake, unsubscribe, status, outboxDir: config.mailgun ? null : path.resolve(config.outboxDir) });
+    const privacy = createPrivacyService({ pool: statePool, clock, contacts });
+    const app = createApp({ log, clock, secret: config.secret, intake, unsubscribe, status, privacy, outboxDir: config.mailgun ? null : path.resolve(config.outboxDir) });
 
     return {
-      app, runner, statePool, shopPool, transport, flows,
+      app, runner, statePool, shopPool, transport, status, flows,
       processEvents: () => processor.processPending(),
       async close() {
         await runner.stop();

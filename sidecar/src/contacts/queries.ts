@@ -28,4 +28,19 @@ export const contactQueries = defineQueries({
   isSuppressed: `SELECT reason FROM {retain_suppressions} WHERE email_hash = ?`,
   addTimeline: `INSERT INTO {retain_timeline} (contact_id, at, kind, flow, step, detail) VALUES (?, ?, ?, ?, ?, ?)`,
   timeline: `SELECT at, kind, flow, step, detail FROM {retain_timeline} WHERE contact_id = ? ORDER BY at, id`,
+  // Privacy: what we hold about one contact, and its erasure.
+  exportEnrollments: `SELECT flow, flow_version, status, exit_reason, started_at, ended_at FROM {retain_enrollments} WHERE contact_id = ? ORDER BY started_at`,
+  exportMessages: `SELECT flow, step, subject, status, transport, created_at, submitted_at FROM {retain_messages} WHERE contact_id = ? ORDER BY created_at`,
+  exportCarts: `SELECT cart_key, items, currency, total, updated_at FROM {retain_carts} WHERE contact_id = ?`,
+  // Raw events carry the address in their JSON; this scans, which is acceptable for a rare request.
+  exportEvents: `SELECT event_id, type, occurred_at, data FROM {retain_events} WHERE data LIKE ? ORDER BY seq LIMIT 5000`,
+  eraseEvents: `DELETE FROM {retain_events} WHERE data LIKE ? AND processed_at IS NOT NULL`,
+  eraseConsents: `DELETE FROM {retain_consents} WHERE contact_id = ?`,
+  eraseTimeline: `DELETE FROM {retain_timeline} WHERE contact_id = ?`,
+  eraseCarts: `DELETE FROM {retain_carts} WHERE contact_id = ?`,
+  eraseJobs: `DELETE FROM {retain_jobs} WHERE contact_id = ? AND status IN ('pending', 'completed', 'skipped', 'failed')`,
+  eraseEnrollments: `DELETE FROM {retain_enrollments} WHERE contact_id = ?`,
+  // Sent messages stay for the shop's figures, cut loose from the person: subject lines can name them.
+  anonymiseMessages: `UPDATE {retain_messages} SET contact_id = 0, subject = NULL WHERE contact_id = ?`,
+  eraseContact: `DELETE FROM {retain_contacts} WHERE id = ?`,
 });

@@ -5,15 +5,8 @@ import type { EventProcessor } from '../intake/processor';
 import { intakeQueries } from '../intake/queries';
 import type { MessageStore } from '../mail/messages';
 import type { JobStore } from '../schedule/jobs';
+import { VERSION } from '../paths';
 
-export const VERSION: string = (() => {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return String(require('../../../package.json').version);
-  } catch {
-    return 'unknown';
-  }
-})();
 
 export type StatusService = ReturnType<typeof createStatusService>;
 

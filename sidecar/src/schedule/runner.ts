@@ -31,7 +31,7 @@ export class Runner {
   readonly workerId: string;
   private readonly inflight = new Set<Promise<void>>();
   private ticker: schedule.Job | null = null;
-  private sweeper: schedule.Job | null = null;
+  private lastSweep = 0;
   private pumping = false;
   private mayHaveMore = false;
   /** Until start(), nothing runs by itself: tests and the CLI drive the runner with runDue(). */
@@ -44,8 +44,17 @@ export class Runner {
   start(): void {
     this.stopped = false;
     const every = Math.max(1, Math.round(this.o.pollSeconds));
-    this.ticker = schedule.scheduleJob(`*/${every} * * * * *`, () => this.wake());
-    this.sweeper = schedule.scheduleJob('30 * * * * *', () => void this.sweep());
+    this.ticker = schedule.scheduleJob(`*/${every} * * * * *`, () => this.tick());
+    this.tick();
+  }
+
+  private tick(): void {
+    // Sweep often enough that an orphaned claim waits at most about 1.5 × the timeout.
+    const sweepEvery = Math.min(60_000, this.o.claimTimeoutMs / 2);
+    if (Date.now() - this.lastSweep >= sweepEvery) {
+      this.lastSweep = Date.now();
+      void this.sweep().then((freed) => freed > 0 && this.wake());
+    }
     this.wake();
   }
 
@@ -73,7 +82,6 @@ export class Runner {
   async stop(): Promise<void> {
     this.stopped = true;
     this.ticker?.cancel();
-    this.sweeper?.cancel();
     while (this.pumping || this.inflight.size > 0) {
       await Promise.race([...this.inflight, new Promise((r) => setTimeout(r, 20))]);
     }
