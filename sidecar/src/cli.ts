@@ -1,7 +1,8 @@
 import { ConfigError, loadConfig } from './config';
 import { buildSidecar } from './deps';
-import { createStatePool } from './db/pool';
+import { createShopPool, createStatePool } from './db/pool';
 import { migrate } from './db/migrate';
+import { shopMigrations, stateMigrations } from './db/migrations';
 import { FlowsFileError } from './flows/definitions';
 import { createLogger } from './logger';
 
@@ -27,13 +28,14 @@ async function main(argv: string[]): Promise<number> {
 
   switch (command) {
     case 'migrate': {
-      const pool = createStatePool(config.stateDbUrl, 2);
+      const state = createStatePool(config.stateDbUrl, 2);
+      const shop = createShopPool(config.shopDbUrl, 2);
       try {
-        const ran = await migrate(pool, config.tablePrefix, log);
+        const ran = [...(await migrate(state, config.tablePrefix, log, stateMigrations)), ...(await migrate(shop, config.tablePrefix, log, shopMigrations))];
         process.stdout.write(ran.length ? `applied migrations ${ran.join(', ')}\n` : 'up to date\n');
         return 0;
       } finally {
-        await pool.end();
+        await Promise.all([state.end(), shop.end()]);
       }
     }
     case 'status':

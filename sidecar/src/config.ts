@@ -25,6 +25,12 @@ const envSchema = z
     RETAIN_FROM: optional(z.string().min(3)),
     RETAIN_FLOWS_FILE: optional(z.string()),
     RETAIN_OUTBOX_DIR: z.string().default('.retain/outbox'),
+    RETAIN_BIRTHDAY_META_KEY: z.string().regex(/^[A-Za-z0-9_-]{1,191}$/, 'a usermeta key').default('retain_birthday'),
+    RETAIN_EXTRA_PAID_STATUSES: z
+      .string()
+      .default('')
+      .transform((v) => v.split(',').map((s) => s.trim().replace(/^wc-/, '')).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^[a-z0-9_-]{1,40}$/, 'order statuses such as on-hold'))),
     RETAIN_RUNNER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
     RETAIN_POLL_SECONDS: z.coerce.number().min(1).max(300).default(2),
     RETAIN_CLAIM_TIMEOUT_SECONDS: z.coerce.number().min(1).max(86_400).default(600),
@@ -49,6 +55,10 @@ export interface Config {
   from: string | null;
   flowsFile: string | null;
   outboxDir: string;
+  /** Usermeta key holding customers' birthdays (Y-m-d); shops that collect them with another plugin name its key. */
+  birthdayMetaKey: string;
+  /** Order statuses counted as paid besides processing and completed (e.g. on-hold for bank transfers). */
+  extraPaidStatuses: string[];
   runnerConcurrency: number;
   pollSeconds: number;
   /** A job claimed longer ago than this is presumed orphaned by a crashed runner and freed. */
@@ -89,6 +99,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     from: e.RETAIN_FROM ?? null,
     flowsFile: e.RETAIN_FLOWS_FILE ?? null,
     outboxDir: e.RETAIN_OUTBOX_DIR,
+    birthdayMetaKey: e.RETAIN_BIRTHDAY_META_KEY,
+    extraPaidStatuses: Object.freeze([...e.RETAIN_EXTRA_PAID_STATUSES]) as string[],
     runnerConcurrency: e.RETAIN_RUNNER_CONCURRENCY,
     pollSeconds: e.RETAIN_POLL_SECONDS,
     claimTimeoutMs: e.RETAIN_CLAIM_TIMEOUT_SECONDS * 1000,

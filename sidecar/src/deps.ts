@@ -1,17 +1,19 @@
 import path from 'node:path';
 import type { Express } from 'express';
 import { createApp } from './app';
-import { systemClock, type Clock, MINUTE } from './clock';
+import { systemClock, type Clock } from './clock';
 import { readFlowsFile, type Config } from './config';
 import { contactQueries } from './contacts/queries';
 import { createContactStore } from './contacts/contacts';
 import { createPrivacyService } from './contacts/privacy';
 import { createShopPool, createStatePool, serverInfo, type Pool } from './db/pool';
 import { migrate } from './db/migrate';
+import { shopMigrations, stateMigrations } from './db/migrations';
 import { verifyQueries } from './db/sql';
 import { createUnsubscribeService } from './engagement/unsubscribe';
 import { applyFlowsFile, defaultFlows, type FlowDefinition } from './flows/definitions';
 import { createFlowEngine, SEND_JOB } from './flows/flows';
+import { coreChecks, createSendGate } from './flows/gate';
 import { flowQueries } from './flows/queries';
 import { createEventStore } from './intake/event-store';
 import { createIntakeService } from './intake/intake';
@@ -26,12 +28,12 @@ import { createSender } from './mail/sender';
 import type { Transport } from './mail/transport';
 import { createStatusService, type StatusService } from './ops/status';
 import { TEMPLATES_DIR } from './paths';
+import { createContextBuilder } from './render/context';
 import { createRenderer } from './render/renderer';
 import { createJobStore, type ClaimMode } from './schedule/jobs';
 import { jobQueries } from './schedule/queries';
 import { Runner } from './schedule/runner';
-import { shopQueries } from './shop/queries';
-import { readStoreSettings, type StoreSettings } from './shop/store-settings';
+import { createShopReader, type ShopReader } from './shop/reader';
 
 
 export interface BuildOptions {
@@ -48,6 +50,7 @@ export interface Sidecar {
   runner: Runner;
   statePool: Pool;
   shopPool: Pool;
+  shop: ShopReader;
   transport: Transport;
   status: StatusService;
   flows: () => FlowDefinition[];
@@ -76,14 +79,19 @@ export async function buildSidecar(config: Config, log: Logger, opts: BuildOptio
   const statePool = createStatePool(config.stateDbUrl);
   const shopPool = createShopPool(config.shopDbUrl);
   try {
-    await migrate(statePool, prefix, log);
+    await migrate(statePool, prefix, log, stateMigrations);
+    await migrate(shopPool, prefix, log, shopMigrations);
     const server = await serverInfo(statePool);
     const claimMode: ClaimMode = opts.claimMode ?? (server.skipLocked ? 'skip-locked' : 'update');
     await verifyQueries(statePool, {
       contacts: contactQueries(prefix), jobs: jobQueries(prefix), flows: flowQueries(prefix),
       intake: intakeQueries(prefix), messages: messageQueries(prefix),
     });
-    await verifyQueries(shopPool, { shop: shopQueries(prefix) });
+    const shop = createShopReader({
+      pool: shopPool, prefix, clock, log,
+      options: { birthdayMetaKey: config.birthdayMetaKey, extraPaidStatuses: config.extraPaidStatuses },
+    });
+    await shop.verify();
     log.info({ database: server.version, claim: claimMode }, 'database ready');
 
     const transport: Transport = config.mailgun ? createMailgunTransport(config.mailgun, log) : createOutboxTransport(path.resolve(config.outboxDir), () => clock.now());
@@ -95,19 +103,11 @@ export async function buildSidecar(config: Config, log: Logger, opts: BuildOptio
     const engine = createFlowEngine({ prefix, clock, jobs, contacts, flows });
     const processor = createEventProcessor({ pool: statePool, prefix, clock, log, contacts, flows: engine, claimMode });
 
-    let cachedSettings: { at: number; value: Promise<StoreSettings> } | null = null;
-    const shopSettings = () => {
-      const now = Date.now();
-      if (!cachedSettings || now - cachedSettings.at > MINUTE) {
-        const value = readStoreSettings(shopPool, prefix);
-        value.catch(() => (cachedSettings = null));
-        cachedSettings = { at: now, value };
-      }
-      return cachedSettings.value;
-    };
-
+    const shopSettings = () => shop.settings();
     const sender = createSender({
       pool: statePool, clock, contacts, flows: engine, messages, renderer, transport, shopSettings,
+      gate: createSendGate(coreChecks(contacts)),
+      context: createContextBuilder({ shopSettings }),
       secret: config.secret, publicUrl: config.publicUrl, from: config.from, mailDomain: config.mailgun?.domain ?? null,
     });
 
@@ -126,7 +126,7 @@ export async function buildSidecar(config: Config, log: Logger, opts: BuildOptio
     const app = createApp({ log, clock, secret: config.secret, intake, unsubscribe, status, privacy, outboxDir: config.mailgun ? null : path.resolve(config.outboxDir) });
 
     return {
-      app, runner, statePool, shopPool, transport, status, flows,
+      app, runner, statePool, shopPool, shop, transport, status, flows,
       processEvents: () => processor.processPending(),
       async close() {
         await runner.stop();

@@ -1,4 +1,14 @@
 import type { Pool } from '../../sidecar/src/db/pool';
+import { generateShop } from '../../sidecar/src/shop/generator/generate';
+
+/**
+ * A small real WooCommerce shop (the generator writes WooCommerce's table layout) with the store
+ * settings the spine's tests assert on.
+ */
+export async function seedShop(url: string, pool: Pool, prefix: string, overrides: Record<string, string> = {}): Promise<void> {
+  await generateShop({ url, prefix, customers: 20, orders: 40, products: 8, seed: 3, timezone: 'Europe/Berlin', currency: 'EUR', replace: true });
+  await seedStoreOptions(pool, prefix, overrides);
+}
 
 /**
  * WordPress's own `options` table with the store settings the spine reads. The full shop (orders,

@@ -9,7 +9,7 @@ import { createLogger } from '../../sidecar/src/logger';
 import { signRequest } from '../../sidecar/src/signing/request-signature';
 import { createTestDatabase, type TestDatabase } from './db';
 import type { FakeMailgun } from '../fake-mailgun';
-import { seedStoreOptions } from './shop';
+import { seedShop } from './shop';
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
 export const MAILGUN_DOMAIN = 'mg.shop.example.test';
@@ -39,7 +39,7 @@ export async function startTestSidecar(
   opts: { mailgun?: FakeMailgun; db?: TestDatabase; env?: Record<string, string>; build?: BuildOptions; label?: string; start?: string } = {},
 ): Promise<TestSidecar> {
   const db = opts.db ?? (await createTestDatabase({ label: opts.label ?? 'sidecar' }));
-  await seedStoreOptions(db.pool, db.prefix);
+  await seedShop(db.url, db.pool, db.prefix);
   const clock = new ManualClock(opts.start ?? '2026-11-22T10:00:00Z');
   const config = testConfig(db, opts.env, opts.mailgun);
   const sidecar = await buildSidecar(config, createLogger(config.logLevel), { clock, claimTimeoutMs: 60_000, ...opts.build });

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger';
-import { migrations } from './migrations';
+import { migrations as allMigrations, type Migration } from './migrations';
 import type { Pool } from './pool';
 import type { Row } from './sql';
 
@@ -9,7 +9,7 @@ const expand = (sql: string, prefix: string) => sql.replace(/\{([a-z_]+)\}/g, (_
  * Applies the pending migrations in order. A named lock keeps two replicas booting together from
  * racing; each migration is recorded only after all its statements ran.
  */
-export async function migrate(pool: Pool, prefix: string, log?: Logger): Promise<number[]> {
+export async function migrate(pool: Pool, prefix: string, log?: Logger, migrations: Migration[] = allMigrations): Promise<number[]> {
   const conn = await pool.getConnection();
   const lockName = `${prefix}retain_migrate`;
   try {

@@ -1,3 +1,6 @@
+import { engagementMigrations } from '../engagement/migrations';
+import { flowMigrations } from '../flows/migrations';
+import { reportMigrations } from '../reports/migrations';
 import { shopMigrations } from '../shop/migrations';
 
 // The sidecar's own tables, as ordered, append-only migrations. Never edit a shipped one: add the
@@ -145,4 +148,17 @@ const spineMigrations: Migration[] = [
   },
 ];
 
-export const migrations: Migration[] = [...spineMigrations, ...shopMigrations].sort((a, b) => a.version - b.version);
+// Version ranges per capability, so work on one never collides with another's:
+//   1–99 the spine · 100–199 the shop reader · 200–299 engagement · 300–399 flows · 400–499 reports
+const byVersion = (a: Migration, b: Migration) => a.version - b.version;
+
+/** The sidecar's own tables, in the state database (RETAIN_STATE_DB_URL, else the shop's). */
+export const stateMigrations: Migration[] = [...spineMigrations, ...engagementMigrations, ...flowMigrations, ...reportMigrations].sort(byVersion);
+
+/**
+ * The shop reader's derived tables. They live in the shop's database, whatever the state
+ * database is, because they are joined with WooCommerce's tables.
+ */
+export { shopMigrations };
+
+export const migrations: Migration[] = [...stateMigrations, ...shopMigrations].sort(byVersion);

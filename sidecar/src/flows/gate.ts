@@ -1,30 +1,61 @@
 import type { Contact, ContactStore, Db } from '../contacts/contacts';
+import type { Job } from '../schedule/jobs';
 import type { FlowDefinition } from './definitions';
 import type { Enrollment } from './flows';
 
-export type GateDecision = { send: true } | { send: false; reason: string; exit: boolean };
-
 /**
- * Right before rendering, every email is re-checked against the current state: the flow, the
- * enrollment, the contact's consent and suppression. Not eligible is a skip with a reason,
- * never a failure.
+ * What the gate decides for one email right before it is rendered:
+ * - send;
+ * - skip, with a reason (and whether the contact leaves the flow);
+ * - defer to a later time (quiet hours, frequency caps), which is neither a failure nor a retry.
  */
-export async function checkSendGate(
-  db: Db,
-  contacts: ContactStore,
-  flow: FlowDefinition | null,
-  enrollment: Enrollment | null,
-  contact: Contact | null,
-): Promise<GateDecision> {
-  if (!contact) return { send: false, reason: 'contact_missing', exit: true };
-  if (!enrollment || enrollment.status !== 'active') return { send: false, reason: 'enrollment_ended', exit: false };
-  if (!flow) return { send: false, reason: 'flow_removed', exit: true };
-  if (!flow.enabled) return { send: false, reason: 'flow_disabled', exit: true };
-  const suppressed = await contacts.suppressionReason(db, contact.email);
-  if (suppressed) return { send: false, reason: `suppressed_${suppressed}`, exit: true };
-  if (flow.purpose === 'marketing') {
-    if (contact.unsubscribedAt) return { send: false, reason: 'unsubscribed', exit: true };
-    if (contact.consentState !== 'granted') return { send: false, reason: 'no_marketing_consent', exit: true };
-  }
-  return { send: true };
+export type GateDecision =
+  | { send: true }
+  | { send: false; reason: string; exit: boolean }
+  | { send: false; reason: string; deferUntil: Date };
+
+export interface GateInput {
+  db: Db;
+  job: Job;
+  now: Date;
+  flow: FlowDefinition | null;
+  enrollment: Enrollment | null;
+  contact: Contact | null;
+}
+
+/** One rule of the gate: `null` lets the email through to the next rule. */
+export type GateCheck = (input: GateInput) => Promise<GateDecision | null>;
+
+/** Runs the checks in order; the first that objects decides. */
+export function createSendGate(checks: GateCheck[]) {
+  return async (input: GateInput): Promise<GateDecision> => {
+    for (const check of checks) {
+      const decision = await check(input);
+      if (decision) return decision;
+    }
+    return { send: true };
+  };
+}
+
+export type SendGate = ReturnType<typeof createSendGate>;
+
+const skip = (reason: string, exit: boolean): GateDecision => ({ send: false, reason, exit });
+
+/** The rules every email passes, in order: whom, which flow, and may we write to them at all. */
+export function coreChecks(contacts: ContactStore): GateCheck[] {
+  return [
+    async ({ contact }) => (contact ? null : skip('contact_missing', true)),
+    async ({ enrollment }) => (enrollment && enrollment.status === 'active' ? null : skip('enrollment_ended', false)),
+    async ({ flow }) => (flow ? null : skip('flow_removed', true)),
+    async ({ flow }) => (flow!.enabled ? null : skip('flow_disabled', true)),
+    async ({ db, contact }) => {
+      const suppressed = await contacts.suppressionReason(db, contact!.email);
+      return suppressed ? skip(`suppressed_${suppressed}`, true) : null;
+    },
+    async ({ flow, contact }) => {
+      if (flow!.purpose !== 'marketing') return null;
+      if (contact!.unsubscribedAt) return skip('unsubscribed', true);
+      return contact!.consentState === 'granted' ? null : skip('no_marketing_consent', true);
+    },
+  ];
 }

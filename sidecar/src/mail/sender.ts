@@ -1,10 +1,11 @@
 import type { Clock } from '../clock';
 import { DAY } from '../clock';
-import type { Contact, ContactStore } from '../contacts/contacts';
+import type { ContactStore } from '../contacts/contacts';
 import { withTransaction, type Pool } from '../db/pool';
-import { checkSendGate } from '../flows/gate';
+import type { SendGate } from '../flows/gate';
 import type { Enrollment, FlowEngine } from '../flows/flows';
 import type { Logger } from '../logger';
+import type { ContextBuilder } from '../render/context';
 import { RenderError, type Renderer } from '../render/renderer';
 import type { Job } from '../schedule/jobs';
 import type { JobOutcome } from '../schedule/outcome';
@@ -20,6 +21,8 @@ export interface SenderDeps {
   flows: FlowEngine;
   messages: MessageStore;
   renderer: Renderer;
+  gate: SendGate;
+  context: ContextBuilder;
   transport: Transport;
   shopSettings: () => Promise<StoreSettings>;
   secret: string;
@@ -30,11 +33,6 @@ export interface SenderDeps {
 
 /** Unsubscribe links must keep working long after the email (CAN-SPAM asks for 30 days at least). */
 const UNSUBSCRIBE_TOKEN_TTL_MS = 400 * DAY;
-
-export function postalAddress(shop: StoreSettings): string {
-  const a = shop.address;
-  return [a.line1, a.line2, [a.postcode, a.city].filter(Boolean).join(' '), a.state, a.country].filter((p) => p && p.trim()).join(', ');
-}
 
 const hostOf = (url: string) => {
   try {
@@ -74,24 +72,6 @@ export function createSender(d: SenderDeps) {
     return { status: 'skipped', reason };
   }
 
-  function buildContext(contact: Contact, shop: StoreSettings, flowSettings: Record<string, string | null>, unsubscribe: string, job: Job) {
-    return {
-      language: (contact.locale ?? shop.locale ?? 'en').slice(0, 2),
-      direction: 'ltr',
-      shop: { name: shop.name, url: shop.url, postal_address: postalAddress(shop), currency: shop.currency },
-      customer: {
-        email: contact.email,
-        first_name: contact.firstName ?? '',
-        last_name: contact.lastName ?? '',
-        name: [contact.firstName, contact.lastName].filter(Boolean).join(' '),
-      },
-      flow: { id: job.flow, step: job.step },
-      unsubscribe_url: unsubscribe,
-      reason: `You are receiving this email because you signed up for news from ${shop.name.replace(/\.+$/, '')}.`,
-      ...flowSettings,
-    };
-  }
-
   return {
     async handle(job: Job, log: Logger): Promise<JobOutcome> {
       if (job.contactId == null || job.enrollmentId == null || !job.flow || job.step == null) {
@@ -117,8 +97,14 @@ export function createSender(d: SenderDeps) {
 
       // 2. The send-time gate, on the current state.
       const flow = enrollment ? d.flows.flowById(enrollment.flow) : null;
-      const gate = await checkSendGate(d.pool, d.contacts, flow, enrollment, contact);
-      if (!gate.send) return skip(job, enrollment, gate.reason, gate.exit);
+      const gate = await d.gate({ db: d.pool, job, now: d.clock.now(), flow, enrollment, contact });
+      if (!gate.send) {
+        if ('deferUntil' in gate) {
+          await d.contacts.addTimeline(d.pool, job.contactId, { kind: 'deferred', flow: job.flow, step: job.step, detail: { reason: gate.reason, until: gate.deferUntil.toISOString() } });
+          return { status: 'deferred', until: gate.deferUntil, reason: gate.reason };
+        }
+        return skip(job, enrollment, gate.reason, gate.exit);
+      }
       const step = flow!.steps[job.step - 1];
       if (!step) return skip(job, enrollment, 'step_removed', true);
 
@@ -129,7 +115,8 @@ export function createSender(d: SenderDeps) {
       const unsubscribe = unsubscribeUrl(contact!.id, messageId);
       let rendered;
       try {
-        rendered = await d.renderer.render(step.template, buildContext(contact!, shop, flow!.settings, unsubscribe, job));
+        const context = await d.context({ contact: contact!, enrollment: enrollment!, flow: flow!, job, messageId, unsubscribeUrl: unsubscribe });
+        rendered = await d.renderer.render(step.template, context);
       } catch (err) {
         const message = err instanceof RenderError ? err.message : `render failed: ${(err as Error).message}`;
         await d.messages.markFailed(d.pool, messageId, message);

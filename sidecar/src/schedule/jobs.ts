@@ -123,6 +123,11 @@ export function createJobStore(pool: Pool, prefix: string, clock: Clock, claimMo
       return res.affectedRows === 1;
     },
 
+    async defer(job: Job, until: Date, reason: string): Promise<boolean> {
+      const [res] = await pool.query<Result>(q.defer, [until, reason.slice(0, 255), clock.now(), job.id, job.lockedBy]);
+      return res.affectedRows === 1;
+    },
+
     /** Frees claims older than the timeout, so a crashed runner's jobs run again. */
     async releaseStale(timeoutMs: number): Promise<number> {
       const now = clock.now();

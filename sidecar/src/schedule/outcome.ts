@@ -4,4 +4,6 @@ export type JobOutcome =
   | { status: 'completed'; reason?: string }
   | { status: 'skipped'; reason: string }
   | { status: 'failed'; error: string }
-  | { status: 'retry'; error: string; delayMs?: number };
+  | { status: 'retry'; error: string; delayMs?: number }
+  /** Not now, by rule (quiet hours, a frequency cap): runs again at `until` without using an attempt. */
+  | { status: 'deferred'; until: Date; reason: string };

@@ -19,6 +19,9 @@ export const jobQueries = defineQueries({
       WHERE id = ? AND locked_by = ? AND status = 'running'`,
   retryLater: `UPDATE {retain_jobs} SET status = 'pending', run_at = ?, last_error = ?, locked_by = NULL, locked_at = NULL, updated_at = ?
       WHERE id = ? AND locked_by = ? AND status = 'running'`,
+  // A deferral hands back the attempt its claim took: waiting by rule is not failing.
+  defer: `UPDATE {retain_jobs} SET status = 'pending', run_at = ?, reason = ?, attempts = GREATEST(attempts - 1, 0), locked_by = NULL, locked_at = NULL, updated_at = ?
+      WHERE id = ? AND locked_by = ? AND status = 'running'`,
   releaseStale: `UPDATE {retain_jobs} SET status = 'pending', locked_by = NULL, locked_at = NULL, updated_at = ?,
       last_error = CONCAT('claim expired (', COALESCE(locked_by, ''), ')')
       WHERE status = 'running' AND locked_at < ?`,

@@ -153,6 +153,9 @@ export class Runner {
           await this.o.jobs.retryLater(job, new Date(this.o.clock.now().getTime() + delay), outcome.error);
           log.warn({ error: outcome.error, retryInMs: delay }, 'job will be retried');
         }
+      } else if (outcome.status === 'deferred') {
+        await this.o.jobs.defer(job, outcome.until, outcome.reason);
+        log.info({ reason: outcome.reason, until: outcome.until.toISOString() }, 'job deferred');
       } else if (outcome.status === 'failed') {
         await this.o.jobs.finish(job, 'failed', null, outcome.error);
         log.error({ error: outcome.error }, 'job failed');

@@ -3,7 +3,7 @@ import { signedHeaders } from '../../../sidecar/src/signing/request-signature';
 import { startFakeMailgun, type FakeMailgun } from '../../fake-mailgun';
 import { startChildSidecar, type ChildSidecar } from '../../support/child-sidecar';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
-import { seedStoreOptions } from '../../support/shop';
+import { seedShop } from '../../support/shop';
 import { event, grantedConsent, MAILGUN_DOMAIN, TEST_SECRET } from '../../support/sidecar';
 
 // A sidecar process is SIGKILLed at the worst moments of a send, then another one starts on the
@@ -16,7 +16,7 @@ describe('a sidecar killed mid-send', () => {
   beforeAll(async () => {
     mg = await startFakeMailgun();
     db = await createTestDatabase({ label: 'crash' });
-    await seedStoreOptions(db.pool, db.prefix);
+    await seedShop(db.url, db.pool, db.prefix);
   });
   afterAll(async () => {
     for (const c of running) await c.kill().catch(() => undefined);
