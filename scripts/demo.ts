@@ -80,6 +80,9 @@ async function main(): Promise<void> {
     RETAIN_OUTBOX_DIR: outboxDir,
     RETAIN_FLOWS_FILE: path.join(root, 'scripts', 'demo', 'flows.yaml'),
     RETAIN_POLL_SECONDS: '1',
+    // Demo speed: the series plays in seconds, at any hour of the day.
+    RETAIN_FREQUENCY_CAP: 'off',
+    RETAIN_QUIET_HOURS: 'off',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     RETAIN_TABLE_PREFIX: process.env.RETAIN_TABLE_PREFIX ?? 'wp_',
   });

@@ -36,6 +36,8 @@ async function main(): Promise<number> {
     return 2;
   }
   let last = 0;
+  let phase = '';
+  const t0 = Date.now();
   const result = await generateShop({
     url,
     prefix: values.prefix,
@@ -51,9 +53,10 @@ async function main(): Promise<number> {
     onProgress: values.quiet
       ? undefined
       : (p) => {
-          if (Date.now() - last < 2000) return;
+          if (p.phase === phase && Date.now() - last < 2000) return;
           last = Date.now();
-          console.error(`[gen:shop] ${p.phase} ${p.done}/${p.total}`);
+          phase = p.phase;
+          console.error(`[gen:shop] +${((Date.now() - t0) / 1000).toFixed(1)}s ${p.phase} ${p.done}/${p.total}`);
         },
   });
   console.log(JSON.stringify(result));

@@ -3,15 +3,25 @@ import express, { type Express } from 'express';
 import type { Clock } from './clock';
 import type { PrivacyService } from './contacts/privacy';
 import type { UnsubscribeService } from './engagement/unsubscribe';
+import type { FeedbackService } from './engagement/feedback';
+import type { FlowRegistry } from './flows/registry';
+import type { WebhookService } from './engagement/webhooks';
+import type { PreferenceService } from './engagement/preferences';
 import { contactsRouter } from './http/contacts';
+import { templatesRouter } from './http/templates';
 import { errorHandler, notFoundHandler } from './http/errors';
+import { feedbackRouter } from './http/feedback';
+import { flowsRouter } from './http/flows';
 import { eventsRouter } from './http/events';
 import { outboxRouter } from './http/outbox';
 import { statusRouter } from './http/status';
 import { unsubscribeRouter } from './http/unsubscribe';
+import { webhooksRouter } from './http/webhooks';
+import { preferencesRouter } from './http/preferences';
 import type { IntakeService } from './intake/intake';
 import type { Logger } from './logger';
 import type { StatusService } from './ops/status';
+import type { PreviewService } from './render/preview';
 
 export interface AppDeps {
   log: Logger;
@@ -21,6 +31,11 @@ export interface AppDeps {
   unsubscribe: UnsubscribeService;
   status: StatusService;
   privacy: PrivacyService;
+  feedback: FeedbackService;
+  flowRegistry: FlowRegistry;
+  previews: PreviewService;
+  webhooks: WebhookService;
+  preferences: PreferenceService;
   /** Set when the outbox transport is in use: serves the browsable /outbox pages. */
   outboxDir: string | null;
 }
@@ -45,7 +60,12 @@ export function createApp(d: AppDeps): Express {
   app.use(eventsRouter(d));
   app.use(statusRouter(d));
   app.use(unsubscribeRouter(d));
+  app.use(feedbackRouter(d));
+  app.use(flowsRouter(d));
   app.use(contactsRouter(d));
+  app.use(templatesRouter(d));
+  app.use(webhooksRouter(d));
+  app.use(preferencesRouter(d));
   if (d.outboxDir) app.use(outboxRouter(d.outboxDir));
   app.use(notFoundHandler);
   app.use(errorHandler(d.log));

@@ -5,6 +5,8 @@ import { migrate } from './db/migrate';
 import { shopMigrations, stateMigrations } from './db/migrations';
 import { FlowsFileError } from './flows/definitions';
 import { createLogger } from './logger';
+import { SEGMENTS } from './shop/segments';
+import type { SegmentName } from './shop/types';
 
 // `npx retain <command>`: the operator's CLI. It reads the same environment as the sidecar.
 const HELP = `usage: npx retain <command>
@@ -13,6 +15,14 @@ commands:
   migrate     apply the sidecar's database migrations, then exit
   status      print queue, message and event figures as JSON
   run-once    apply received events and send everything due now, then exit
+  scan [--date YYYY-MM-DD]
+              run the daily scans now (birthdays, anniversaries, win-back, VIP, search
+              abandonment): enters contacts into flows; safe to repeat
+  timeline <email>
+              why did or didn't this contact get an email: every decision with its reason
+  segment <name> [--limit N] [--after CURSOR]
+              a shop segment's size and members: leads, first_time, repeat, loyal, lapsed,
+              cart_abandoners (keyset-paged; pass the printed cursor as --after)
   help        this text
 
 Configuration comes from the environment, exactly as for the sidecar (see README).`;
@@ -36,6 +46,68 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       } finally {
         await Promise.all([state.end(), shop.end()]);
+      }
+    }
+    case 'scan': {
+      const dateArg = argv.indexOf('--date');
+      const date = dateArg > 0 ? argv[dateArg + 1] : undefined;
+      const m = date ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(date) : null;
+      if (date && !m) {
+        process.stderr.write('--date takes YYYY-MM-DD\n');
+        return 64;
+      }
+      const sidecar = await buildSidecar(config, log);
+      try {
+        const result = await sidecar.scans.run(m ? { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) } : undefined);
+        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        return 0;
+      } finally {
+        await sidecar.close();
+      }
+    }
+    case 'timeline': {
+      const email = argv[1];
+      if (!email) {
+        process.stderr.write('usage: npx retain timeline <email>\n');
+        return 64;
+      }
+      const sidecar = await buildSidecar(config, log);
+      try {
+        const contact = await sidecar.privacy.timeline(email);
+        if (!contact) {
+          process.stderr.write(`no contact ${email}\n`);
+          return 1;
+        }
+        process.stdout.write(`${contact.email}  consent: ${contact.consent}${contact.unsubscribed_at ? `  unsubscribed ${contact.unsubscribed_at.toISOString()}` : ''}\n`);
+        for (const t of contact.timeline) {
+          const what = [t.flow, t.step ? `step ${t.step}` : null].filter(Boolean).join(' ');
+          process.stdout.write(`${t.at.toISOString()}  ${t.kind.padEnd(12)} ${what.padEnd(24)} ${t.detail ? JSON.stringify(t.detail) : ''}\n`);
+        }
+        return 0;
+      } finally {
+        await sidecar.close();
+      }
+    }
+    case 'segment': {
+      const name = argv[1] as SegmentName | undefined;
+      if (!name || !SEGMENTS.includes(name)) {
+        process.stderr.write(`usage: npx retain segment <${SEGMENTS.join('|')}> [--limit N] [--after CURSOR]\n`);
+        return 64;
+      }
+      const flag = (f: string) => (argv.includes(f) ? argv[argv.indexOf(f) + 1] : undefined);
+      const limit = Math.min(Math.max(Number(flag('--limit') ?? 50) || 50, 1), 5000);
+      const sidecar = await buildSidecar(config, log);
+      try {
+        await sidecar.shop.facts.refresh();
+        const [count, page] = await Promise.all([sidecar.shop.segments.count(name), sidecar.shop.segments.members(name, { after: flag('--after') ?? null, limit })]);
+        process.stdout.write(`${name}: ${count} contact(s)\n`);
+        for (const m of page.members) {
+          process.stdout.write(`${m.email}\t${m.paidOrders} paid order(s)\t${m.totalSpent}\t${m.lastPaidAt ? m.lastPaidAt.toISOString().slice(0, 10) : '-'}\n`);
+        }
+        if (page.next) process.stdout.write(`next page: --after ${page.next}\n`);
+        return 0;
+      } finally {
+        await sidecar.close();
       }
     }
     case 'status':

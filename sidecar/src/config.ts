@@ -8,6 +8,11 @@ const mysqlUrl = z.string().url().refine((u) => /^mysql:\/\//.test(u), 'must sta
 const optional = <T extends z.ZodTypeAny>(schema: T) =>
   z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
+// `z.coerce.boolean()` would read "false" as true.
+const flag = (fallback: boolean) =>
+  z.preprocess((v) => (v === '' || v === undefined ? String(fallback) : String(v).toLowerCase()), z.enum(['true', 'false', '1', '0', 'yes', 'no'], 'true or false'))
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
 const envSchema = z
   .object({
     RETAIN_SHOP_DB_URL: mysqlUrl,
@@ -31,9 +36,38 @@ const envSchema = z
       .default('')
       .transform((v) => v.split(',').map((s) => s.trim().replace(/^wc-/, '')).filter(Boolean))
       .pipe(z.array(z.string().regex(/^[a-z0-9_-]{1,40}$/, 'order statuses such as on-hold'))),
+    RETAIN_FREQUENCY_CAP: z
+      .string()
+      .default('1/16h,3/7d')
+      .transform((v, ctx) => {
+        if (v.trim() === 'off') return [];
+        const caps = v.split(',').map((part) => {
+          const m = /^\s*(\d+)\s*\/\s*(\d+)\s*([hd])\s*$/.exec(part);
+          if (!m) ctx.addIssue({ code: 'custom', message: 'like "1/16h,3/7d" (emails per window), or "off"' });
+          return m ? { count: Number(m[1]), windowMs: Number(m[2]) * (m[3] === 'h' ? 3_600_000 : 86_400_000) } : { count: 0, windowMs: 0 };
+        });
+        return caps;
+      }),
+    RETAIN_QUIET_HOURS: z
+      .string()
+      .default('21:00-08:00')
+      .transform((v, ctx) => {
+        if (v.trim() === 'off') return null;
+        const m = /^\s*(\d{1,2}):00\s*-\s*(\d{1,2}):00\s*$/.exec(v);
+        if (!m || Number(m[1]) > 23 || Number(m[2]) > 23 || m[1] === m[2]) {
+          ctx.addIssue({ code: 'custom', message: 'whole hours like "21:00-08:00", or "off"' });
+          return null;
+        }
+        return [Number(m[1]), Number(m[2])] as [number, number];
+      }),
     RETAIN_RUNNER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
     RETAIN_POLL_SECONDS: z.coerce.number().min(1).max(300).default(2),
     RETAIN_CLAIM_TIMEOUT_SECONDS: z.coerce.number().min(1).max(86_400).default(600),
+    RETAIN_SKIP_ROLE_ADDRESSES: flag(true),
+    RETAIN_CART_REMINDERS_AS: z.enum(['marketing', 'service']).default('marketing'),
+    RETAIN_DOUBLE_OPT_IN: flag(false),
+    RETAIN_SOFT_BOUNCE_LIMIT: z.coerce.number().int().min(1).max(100).default(3),
+    RETAIN_SOFT_BOUNCE_WINDOW_HOURS: z.coerce.number().min(1).max(24 * 30).default(72),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   });
 
@@ -59,10 +93,23 @@ export interface Config {
   birthdayMetaKey: string;
   /** Order statuses counted as paid besides processing and completed (e.g. on-hold for bank transfers). */
   extraPaidStatuses: string[];
+  /** At most `count` marketing emails per contact in any `windowMs`. */
+  frequencyCaps: Array<{ count: number; windowMs: number }>;
+  /** Local hours [start, end) with no sending, or null. */
+  quietHours: [number, number] | null;
   runnerConcurrency: number;
   pollSeconds: number;
   /** A job claimed longer ago than this is presumed orphaned by a crashed runner and freed. */
   claimTimeoutMs: number;
+  /** Skip marketing email to role addresses (info@, admin@, noreply@…). */
+  skipRoleAddresses: boolean;
+  /** Whether cart and checkout reminders need marketing consent or count as service email. */
+  cartRemindersAs: 'marketing' | 'service';
+  /** Sign-ups stay `pending` until the address confirms through a signed link. */
+  doubleOptIn: boolean;
+  /** This many temporary failures for one address within the window suppress it. */
+  softBounceLimit: number;
+  softBounceWindowMs: number;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -101,9 +148,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     outboxDir: e.RETAIN_OUTBOX_DIR,
     birthdayMetaKey: e.RETAIN_BIRTHDAY_META_KEY,
     extraPaidStatuses: Object.freeze([...e.RETAIN_EXTRA_PAID_STATUSES]) as string[],
+    frequencyCaps: e.RETAIN_FREQUENCY_CAP,
+    quietHours: e.RETAIN_QUIET_HOURS,
     runnerConcurrency: e.RETAIN_RUNNER_CONCURRENCY,
     pollSeconds: e.RETAIN_POLL_SECONDS,
     claimTimeoutMs: e.RETAIN_CLAIM_TIMEOUT_SECONDS * 1000,
+    skipRoleAddresses: e.RETAIN_SKIP_ROLE_ADDRESSES,
+    cartRemindersAs: e.RETAIN_CART_REMINDERS_AS,
+    doubleOptIn: e.RETAIN_DOUBLE_OPT_IN,
+    softBounceLimit: e.RETAIN_SOFT_BOUNCE_LIMIT,
+    softBounceWindowMs: e.RETAIN_SOFT_BOUNCE_WINDOW_HOURS * 3_600_000,
     logLevel: e.LOG_LEVEL,
   });
 }

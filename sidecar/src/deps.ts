@@ -5,15 +5,26 @@ import { systemClock, type Clock } from './clock';
 import { readFlowsFile, type Config } from './config';
 import { contactQueries } from './contacts/queries';
 import { createContactStore } from './contacts/contacts';
-import { createPrivacyService } from './contacts/privacy';
+import { createPrivacyService, type PrivacyService } from './contacts/privacy';
 import { createShopPool, createStatePool, serverInfo, type Pool } from './db/pool';
 import { migrate } from './db/migrate';
 import { shopMigrations, stateMigrations } from './db/migrations';
 import { verifyQueries } from './db/sql';
 import { createUnsubscribeService } from './engagement/unsubscribe';
+import { engagementQueries } from './engagement/queries';
+import { createWebhookService } from './engagement/webhooks';
+import { engagementChecks } from './engagement/hygiene';
+import { createPreferenceService } from './engagement/preferences';
+import { createFeedbackService } from './engagement/feedback';
 import { applyFlowsFile, defaultFlows, type FlowDefinition } from './flows/definitions';
 import { createFlowEngine, SEND_JOB } from './flows/flows';
 import { coreChecks, createSendGate } from './flows/gate';
+import { exitChecks, frequencyCap, quietHours, type SendingRules } from './flows/rules';
+import { createTriggers } from './flows/triggers';
+import { createCouponClient } from './flows/coupons';
+import { createStepData } from './flows/step-data';
+import { createScans, SCAN_JOB, scanJobHandler, type Scans } from './flows/scans';
+import { createFlowRegistry } from './flows/registry';
 import { flowQueries } from './flows/queries';
 import { createEventStore } from './intake/event-store';
 import { createIntakeService } from './intake/intake';
@@ -30,6 +41,7 @@ import { createStatusService, type StatusService } from './ops/status';
 import { TEMPLATES_DIR } from './paths';
 import { createContextBuilder } from './render/context';
 import { createRenderer } from './render/renderer';
+import { createPreviewService } from './render/preview';
 import { createJobStore, type ClaimMode } from './schedule/jobs';
 import { jobQueries } from './schedule/queries';
 import { Runner } from './schedule/runner';
@@ -54,6 +66,8 @@ export interface Sidecar {
   transport: Transport;
   status: StatusService;
   flows: () => FlowDefinition[];
+  scans: Scans;
+  privacy: PrivacyService;
   /** Applies received events now (tests and the CLI; the runner does it on every tick). */
   processEvents: () => Promise<number>;
   close(): Promise<void>;
@@ -71,7 +85,6 @@ export async function buildSidecar(config: Config, log: Logger, opts: BuildOptio
   const clock = opts.clock ?? systemClock;
   const prefix = config.tablePrefix;
   const flowDefinitions = loadFlowDefinitions(config);
-  const flows = () => flowDefinitions;
 
   const renderer = createRenderer(opts.templatesDir ?? TEMPLATES_DIR);
   renderer.preload(flowDefinitions.flatMap((f) => f.steps.map((s) => s.template)));
@@ -85,7 +98,7 @@ export async function buildSidecar(config: Config, log: Logger, opts: BuildOptio
     const claimMode: ClaimMode = opts.claimMode ?? (server.skipLocked ? 'skip-locked' : 'update');
     await verifyQueries(statePool, {
       contacts: contactQueries(prefix), jobs: jobQueries(prefix), flows: flowQueries(prefix),
-      intake: intakeQueries(prefix), messages: messageQueries(prefix),
+      intake: intakeQueries(prefix), messages: messageQueries(prefix), engagement: engagementQueries(prefix),
     });
     const shop = createShopReader({
       pool: shopPool, prefix, clock, log,
@@ -97,25 +110,64 @@ export async function buildSidecar(config: Config, log: Logger, opts: BuildOptio
     const transport: Transport = config.mailgun ? createMailgunTransport(config.mailgun, log) : createOutboxTransport(path.resolve(config.outboxDir), () => clock.now());
     if (!config.mailgun) log.warn({ outbox: path.resolve(config.outboxDir) }, 'MAILGUN_API_KEY is not set: emails go to the local outbox, not to recipients');
 
+    const flowRegistry = createFlowRegistry({
+      pool: statePool, prefix, clock, base: flowDefinitions,
+      // Preloading doubles as the check: the template must exist and parse.
+      templateExists: (name) => {
+        try {
+          renderer.preload([name]);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+    });
+    await flowRegistry.reload();
+    const flows = flowRegistry.flows;
     const contacts = createContactStore(prefix, clock);
     const jobs = createJobStore(statePool, prefix, clock, claimMode);
     const messages = createMessageStore(prefix, clock);
     const engine = createFlowEngine({ prefix, clock, jobs, contacts, flows });
-    const processor = createEventProcessor({ pool: statePool, prefix, clock, log, contacts, flows: engine, claimMode });
+    const paidStatuses = ['processing', 'completed', ...config.extraPaidStatuses];
+    const triggers = createTriggers({ engine, clock, shop, paidStatuses });
+    const processor = createEventProcessor({ pool: statePool, prefix, clock, log, contacts, triggers, claimMode });
+    const sendingRules: SendingRules = { caps: config.frequencyCaps, quietHours: config.quietHours };
+    const rules = () => sendingRules;
+    const gate = createSendGate([
+      ...coreChecks(contacts),
+      exitChecks({ shop, engine, paidStatuses }),
+      frequencyCap({ engine, clock, rules }),
+      quietHours({ clock, shop, rules }),
+      ...engagementChecks({ prefix, skipRoleAddresses: config.skipRoleAddresses }),
+    ]);
 
     const shopSettings = () => shop.settings();
+    const preferences = createPreferenceService({ pool: statePool, prefix, clock, contacts, secret: config.secret, publicUrl: config.publicUrl });
+    const coupons = createCouponClient({ secret: config.secret, clock });
+    const stepData = createStepData({ pool: statePool, engine, shop, clock, secret: config.secret, publicUrl: config.publicUrl, coupons });
     const sender = createSender({
       pool: statePool, clock, contacts, flows: engine, messages, renderer, transport, shopSettings,
-      gate: createSendGate(coreChecks(contacts)),
-      context: createContextBuilder({ shopSettings }),
+      gate,
+      context: createContextBuilder({ shopSettings, stepData, preferencesUrl: (id) => preferences.url(id) }),
       secret: config.secret, publicUrl: config.publicUrl, from: config.from, mailDomain: config.mailgun?.domain ?? null,
+    });
+
+    const scans = createScans({ pool: statePool, prefix, clock, log, engine, shop, jobs });
+
+    const webhooks = createWebhookService({
+      pool: statePool, prefix, clock, log, contacts, claimMode, signingKey: config.mailgunWebhookSigningKey,
+      softBounceLimit: config.softBounceLimit, softBounceWindowMs: config.softBounceWindowMs, onStored: () => runner.wake(),
     });
 
     const runner = new Runner({
       jobs, clock, log, concurrency: config.runnerConcurrency, pollSeconds: config.pollSeconds,
       claimTimeoutMs: opts.claimTimeoutMs ?? config.claimTimeoutMs, workerId: opts.workerId,
-      handlers: { [SEND_JOB]: (job, jobLog) => sender.handle(job, jobLog) },
-      beforeTick: () => processor.processPending(),
+      handlers: { [SEND_JOB]: (job, jobLog) => sender.handle(job, jobLog), [SCAN_JOB]: scanJobHandler(scans) },
+      beforeTick: async () => {
+        await flowRegistry.reload();
+        await processor.processPending();
+        await webhooks.processPending();
+      },
     });
 
     const eventStore = createEventStore(statePool, prefix, clock);
@@ -123,11 +175,13 @@ export async function buildSidecar(config: Config, log: Logger, opts: BuildOptio
     const unsubscribe = createUnsubscribeService({ pool: statePool, clock, contacts, secret: config.secret });
     const status = createStatusService({ pool: statePool, prefix, transport: transport.name, jobs, messages, processor });
     const privacy = createPrivacyService({ pool: statePool, clock, contacts });
-    const app = createApp({ log, clock, secret: config.secret, intake, unsubscribe, status, privacy, outboxDir: config.mailgun ? null : path.resolve(config.outboxDir) });
+    const feedback = createFeedbackService({ pool: statePool, clock, contacts, secret: config.secret });
+    const previews = createPreviewService({ pool: statePool, contacts, shop, renderer, flows, transport, publicUrl: config.publicUrl, from: config.from, mailDomain: config.mailgun?.domain ?? null });
+    const app = createApp({ log, clock, secret: config.secret, intake, unsubscribe, status, privacy, feedback, flowRegistry, webhooks, preferences, previews, outboxDir: config.mailgun ? null : path.resolve(config.outboxDir) });
 
     return {
-      app, runner, statePool, shopPool, shop, transport, status, flows,
-      processEvents: () => processor.processPending(),
+      app, runner, statePool, shopPool, shop, transport, status, flows, scans, privacy,
+      processEvents: async () => (await processor.processPending()) + (await webhooks.processPending()),
       async close() {
         await runner.stop();
         await Promise.all([statePool.end(), shopPool.end()]);

@@ -32,6 +32,8 @@ async function main(): Promise<void> {
   const server: Server = sidecar.app.listen(config.port, config.host, () => {
     log.info({ port: config.port, transport: sidecar.transport.name }, 'retain sidecar listening');
   });
+  // The daily scans are jobs too; make sure today's and tomorrow's exist.
+  await sidecar.scans.schedule().catch((err: Error) => log.error({ err: err.message }, 'could not schedule the daily scan'));
   sidecar.runner.start();
 
   let stopping = false;

@@ -46,3 +46,49 @@ export async function seedStoreOptions(pool: Pool, prefix: string, overrides: Re
     await pool.query(`REPLACE INTO \`${prefix}options\` (option_name, option_value) VALUES (?, ?)`, [name, value]);
   }
 }
+
+let nextOrderId = 900_000;
+
+/**
+ * Places an order the way WooCommerce's HPOS storage holds it (wc_orders plus line items and
+ * their meta), so the shop reader sees it exactly as it would see a real checkout.
+ */
+export async function placeOrder(
+  pool: Pool,
+  prefix: string,
+  o: { email: string; customerId?: number; status: string; createdAt: Date; total?: string; items?: Array<{ productId: number; quantity: number; total: string; name?: string }> },
+): Promise<number> {
+  const id = ++nextOrderId;
+  const at = o.createdAt.toISOString().slice(0, 19).replace('T', ' ');
+  await pool.query(
+    `INSERT INTO \`${prefix}wc_orders\` (id, status, currency, type, tax_amount, total_amount, customer_id, billing_email, date_created_gmt, date_updated_gmt, parent_order_id)
+     VALUES (?, ?, 'EUR', 'shop_order', 0, ?, ?, ?, ?, ?, 0)`,
+    [id, `wc-${o.status}`, o.total ?? '25.00', o.customerId ?? 0, o.email, at, at],
+  );
+  for (const item of o.items ?? []) {
+    const [res] = await pool.query<import('mysql2').ResultSetHeader>(
+      `INSERT INTO \`${prefix}woocommerce_order_items\` (order_item_name, order_item_type, order_id) VALUES (?, 'line_item', ?)`,
+      [item.name ?? `Product ${item.productId}`, id],
+    );
+    for (const [key, value] of [['_product_id', item.productId], ['_variation_id', 0], ['_qty', item.quantity], ['_line_total', item.total], ['_line_subtotal', item.total]] as const) {
+      await pool.query(`INSERT INTO \`${prefix}woocommerce_order_itemmeta\` (order_item_id, meta_key, meta_value) VALUES (?, ?, ?)`, [res.insertId, key, String(value)]);
+    }
+  }
+  return id;
+}
+
+export async function setOrderStatus(pool: Pool, prefix: string, orderId: number, status: string): Promise<void> {
+  await pool.query(`UPDATE \`${prefix}wc_orders\` SET status = ? WHERE id = ?`, [`wc-${status}`, orderId]);
+}
+
+/** Published, in-stock products of the generated shop. */
+export async function someProducts(pool: Pool, prefix: string, n: number): Promise<Array<{ id: number; price: string }>> {
+  const [rows] = await pool.query<import('mysql2').RowDataPacket[]>(
+    `SELECT p.ID AS id, m.meta_value AS price FROM \`${prefix}posts\` p
+     JOIN \`${prefix}postmeta\` m ON m.post_id = p.ID AND m.meta_key = '_price'
+     JOIN \`${prefix}postmeta\` s ON s.post_id = p.ID AND s.meta_key = '_stock_status' AND s.meta_value = 'instock'
+     WHERE p.post_type = 'product' AND p.post_status = 'publish' ORDER BY p.ID LIMIT ?`,
+    [n],
+  );
+  return rows.map((r) => ({ id: Number(r.id), price: String(r.price) }));
+}

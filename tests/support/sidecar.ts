@@ -10,6 +10,7 @@ import { signRequest } from '../../sidecar/src/signing/request-signature';
 import { createTestDatabase, type TestDatabase } from './db';
 import type { FakeMailgun } from '../fake-mailgun';
 import { seedShop } from './shop';
+import { testTemplatesDir } from './templates';
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
 export const MAILGUN_DOMAIN = 'mg.shop.example.test';
@@ -36,25 +37,49 @@ export function testConfig(db: TestDatabase, extra: Record<string, string> = {},
 
 /** A real sidecar on its own database, with a hand-moved clock and (optionally) the fake Mailgun. */
 export async function startTestSidecar(
-  opts: { mailgun?: FakeMailgun; db?: TestDatabase; env?: Record<string, string>; build?: BuildOptions; label?: string; start?: string } = {},
+  opts: { mailgun?: FakeMailgun; db?: TestDatabase; env?: Record<string, string>; build?: BuildOptions; label?: string; start?: string; shopOptions?: Record<string, string> } = {},
 ): Promise<TestSidecar> {
   const db = opts.db ?? (await createTestDatabase({ label: opts.label ?? 'sidecar' }));
-  await seedShop(db.url, db.pool, db.prefix);
+  await seedShop(db.url, db.pool, db.prefix, opts.shopOptions);
   const clock = new ManualClock(opts.start ?? '2026-11-22T10:00:00Z');
   const config = testConfig(db, opts.env, opts.mailgun);
-  const sidecar = await buildSidecar(config, createLogger(config.logLevel), { clock, claimTimeoutMs: 60_000, ...opts.build });
+  const sidecar = await buildSidecar(config, createLogger(config.logLevel), { clock, claimTimeoutMs: 60_000, templatesDir: testTemplatesDir(), ...opts.build });
   return { ...sidecar, db, clock, config };
 }
 
-/** Signs a body as the plugin does and sends it with supertest. */
+/**
+ * Signs a body as the plugin does and sends it with supertest. Events built without an
+ * `occurred_at` get the test clock's now, as the plugin stamps events when they happen.
+ */
 export function signed(test: request.Test, body: string, clock: { now(): Date }, secret = TEST_SECRET): request.Test {
+  body = stampEvents(body, clock.now());
   const ts = Math.floor(clock.now().getTime() / 1000);
   return test.set('Content-Type', 'application/json').set('X-Retain-Timestamp', String(ts)).set('X-Retain-Signature', signRequest(secret, ts, body)).send(body);
 }
 
+function stampEvents(body: string, now: Date): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return body; // malformed on purpose
+  }
+  if (typeof parsed !== 'object' || parsed === null) return body;
+  const list = Array.isArray((parsed as { events?: unknown }).events) ? (parsed as { events: unknown[] }).events : [parsed];
+  let changed = false;
+  for (const e of list) {
+    if (e && typeof e === 'object' && 'type' in e && !('occurred_at' in e)) {
+      (e as Record<string, unknown>).occurred_at = now.toISOString();
+      changed = true;
+    }
+  }
+  return changed ? JSON.stringify(parsed) : body;
+}
+
 let seq = 0;
+/** An event as the plugin sends it; `occurred_at` is stamped by `signed()` unless given. */
 export function event(type: string, data: Record<string, unknown>, overrides: Record<string, unknown> = {}) {
-  return { id: `evt-${Date.now().toString(36)}-${(++seq).toString(36)}-${Math.random().toString(36).slice(2, 8)}`, type, occurred_at: '2026-11-22T09:59:00Z', data, ...overrides };
+  return { id: `evt-${Date.now().toString(36)}-${(++seq).toString(36)}-${Math.random().toString(36).slice(2, 8)}`, type, data, ...overrides };
 }
 
 export const grantedConsent = { state: 'granted', source: 'signup_form', text: 'Send me news and offers', text_version: 'v1', ip: '203.0.113.7' } as const;

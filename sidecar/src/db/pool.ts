@@ -37,9 +37,11 @@ export function createShopPool(url: string, connectionLimit = 10): Pool {
   });
 }
 
-export async function withTransaction<T>(pool: Pool, fn: (conn: Connection) => Promise<T>): Promise<T> {
+export async function withTransaction<T>(pool: Pool, fn: (conn: Connection) => Promise<T>, opts: { readCommitted?: boolean } = {}): Promise<T> {
   const conn = await pool.getConnection();
   try {
+    // READ COMMITTED takes no gap locks: a queue reader must not block the inserts at the queue's end.
+    if (opts.readCommitted) await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
     await conn.beginTransaction();
     const result = await fn(conn);
     await conn.commit();

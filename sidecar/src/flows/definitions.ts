@@ -1,47 +1,136 @@
 import { z } from 'zod';
 import YAML from 'yaml';
-import { DAY } from '../clock';
+import { DAY, HOUR } from '../clock';
 import type { EventType } from '../intake/event-schemas';
 
 // Flows are data: a versioned definition the engine interprets. Defaults ship here; hosting
-// providers override them with RETAIN_FLOWS_FILE (JSON or YAML), store admins later through the
-// admin API. A step's delay counts from the moment the contact entered the flow.
+// providers override them with RETAIN_FLOWS_FILE (JSON or YAML), store admins through the admin
+// API. A step's delay counts from the moment the contact entered the flow. Contacts already in a
+// flow keep the steps already scheduled; an edit applies from their next step on, because each
+// step is scheduled only when the one before it ends.
+
+export interface CouponSpec {
+  type: 'percent' | 'fixed_cart';
+  amount: string;
+  expiresInDays: number;
+  freeShipping: boolean;
+}
 
 export interface FlowStep {
   template: string;
   delayMs: number;
+  /** The recipient's own coupon, created through the plugin right before rendering. */
+  coupon: CouponSpec | null;
 }
+
+/** What ends a contact's pass through a flow when it becomes true, checked at every send. */
+export type ExitRule =
+  /** Any order at all (pending and on-hold included) since the contact entered. */
+  | 'ordered'
+  /** A paid order since the contact entered (a second order, for first-time customers). */
+  | 'paid_since'
+  /** The order the flow is about has been paid. */
+  | 'order_paid'
+  /** The contact's cart is empty, or newer than the one the flow is about. */
+  | 'cart_gone'
+  /** The contact put something in a cart since entering. */
+  | 'carted';
+
+/** The kinds a contact can choose between in the preference centre. */
+export type FlowKind = 'news' | 'reminders' | 'offers';
+
+/** Date-based flows are entered by a daily scan instead of an event. */
+export type ScanName = 'birthday' | 'anniversary' | 'win_back' | 'vip' | 'search_abandonment';
 
 export interface FlowDefinition {
   id: string;
   version: number;
   name: string;
   enabled: boolean;
-  /** Events that enter a contact into the flow. */
-  triggers: EventType[];
+  kind: FlowKind;
   /** Marketing flows need the contact's marketing consent at entry and at every send. */
   purpose: 'marketing' | 'service';
-  /** `never`: a contact goes through the flow once in their life. */
-  reentry: 'never';
+  /** When emails compete for the frequency cap, the higher priority goes first (cart 100 … others 10). */
+  priority: number;
+  /** Events that enter a contact into the flow (event-triggered flows). */
+  triggers: EventType[];
+  /** The daily scan that enters contacts (date-based flows). */
+  scan: ScanName | null;
+  exits: ExitRule[];
   steps: FlowStep[];
+  /** How late a step may still go out when a cap or quiet hours defer it; later, it is dropped. */
+  freshnessMs: number;
   /** Free-form settings the templates read (e.g. a welcome discount code). */
   settings: Record<string, string | null>;
 }
 
+const step = (template: string, delayMs: number, coupon: CouponSpec | null = null): FlowStep => ({ template, delayMs, coupon });
+const percent = (amount: string, expiresInDays: number): CouponSpec => ({ type: 'percent', amount, expiresInDays, freeShipping: false });
+
+const base = { version: 1, enabled: true, purpose: 'marketing' as const, triggers: [] as EventType[], scan: null, exits: [] as ExitRule[], settings: {} };
+
 export const defaultFlows: FlowDefinition[] = [
   {
-    id: 'welcome',
-    version: 1,
-    name: 'Welcome series',
-    enabled: true,
+    ...base, id: 'welcome', name: 'Welcome series', kind: 'news', priority: 20, freshnessMs: 2 * DAY,
     triggers: ['subscriber.created', 'customer.created'],
-    purpose: 'marketing',
-    reentry: 'never',
-    steps: [
-      { template: 'flows/welcome/1', delayMs: 0 },
-      { template: 'flows/welcome/2', delayMs: 3 * DAY },
-    ],
+    steps: [step('flows/welcome/1', 0), step('flows/welcome/2', 3 * DAY)],
     settings: { discount_code: null, discount_text: null },
+  },
+  {
+    ...base, id: 'abandoned_cart', name: 'Abandoned cart', kind: 'reminders', priority: 100, freshnessMs: 12 * HOUR,
+    triggers: ['cart.updated'], exits: ['ordered', 'cart_gone'],
+    steps: [step('flows/abandoned_cart/1', HOUR), step('flows/abandoned_cart/2', DAY), step('flows/abandoned_cart/3', 3 * DAY, percent('10', 7))],
+    settings: { restart_after_hours: '24' },
+  },
+  {
+    ...base, id: 'abandoned_checkout', name: 'Abandoned checkout', kind: 'reminders', priority: 90, freshnessMs: 12 * HOUR,
+    triggers: ['order.created', 'order.status_changed'], exits: ['order_paid'],
+    steps: [step('flows/abandoned_checkout/1', HOUR)],
+  },
+  {
+    ...base, id: 'browse_abandonment', name: 'Browse abandonment', kind: 'reminders', priority: 80, freshnessMs: DAY,
+    triggers: ['product.viewed'], exits: ['ordered', 'carted'],
+    steps: [step('flows/browse_abandonment/1', DAY), step('flows/browse_abandonment/2', 3 * DAY), step('flows/browse_abandonment/3', 5 * DAY)],
+    settings: { reentry_days: '14' },
+  },
+  {
+    ...base, id: 'post_purchase', name: 'Post-purchase', kind: 'news', priority: 70, freshnessMs: 2 * DAY,
+    triggers: ['order.created', 'order.status_changed'],
+    steps: [step('flows/post_purchase/1', 0, percent('10', 30)), step('flows/post_purchase/2', 7 * DAY), step('flows/post_purchase/4', 14 * DAY)],
+  },
+  {
+    ...base, id: 'review_request', name: 'Review request', kind: 'news', priority: 60, freshnessMs: 3 * DAY,
+    triggers: ['order.status_changed'],
+    steps: [step('flows/post_purchase/3', 7 * DAY)],
+  },
+  {
+    ...base, id: 'first_customer', name: 'First-time customer', kind: 'offers', priority: 50, freshnessMs: 2 * DAY,
+    triggers: ['order.created', 'order.status_changed'], exits: ['paid_since'],
+    steps: [step('flows/first_customer/1', 3 * DAY), step('flows/first_customer/2', 10 * DAY, percent('10', 14))],
+  },
+  {
+    ...base, id: 'birthday', name: 'Birthday', kind: 'offers', priority: 40, freshnessMs: 12 * HOUR, scan: 'birthday',
+    steps: [step('flows/birthday/1', 0, percent('15', 14))],
+    settings: { local_time: '09:00' },
+  },
+  {
+    ...base, id: 'anniversary', name: 'Anniversaries', kind: 'news', priority: 30, freshnessMs: DAY, scan: 'anniversary',
+    steps: [step('flows/anniversary/1', 0)],
+    settings: { local_time: '10:00' },
+  },
+  {
+    ...base, id: 'win_back', name: 'Win-back', kind: 'offers', priority: 45, freshnessMs: 2 * DAY, scan: 'win_back', exits: ['paid_since'],
+    steps: [step('flows/win_back/1', 0, percent('10', 10)), step('flows/win_back/2', 10 * DAY, percent('15', 10)), step('flows/win_back/3', 15 * DAY, percent('20', 10))],
+    settings: { after_days: '30', gap_factor: '1.5' },
+  },
+  {
+    ...base, id: 'vip', name: 'Loyal / VIP', kind: 'offers', priority: 35, freshnessMs: 3 * DAY, scan: 'vip',
+    steps: [step('flows/vip/1', 0, percent('15', 30))],
+  },
+  {
+    ...base, id: 'search_abandonment', name: 'Search abandonment', kind: 'reminders', priority: 75, freshnessMs: 12 * HOUR, scan: 'search_abandonment', exits: ['ordered'],
+    steps: [step('flows/search_abandonment/1', 0)],
+    settings: { local_time: '10:00' },
   },
 ];
 
@@ -58,21 +147,52 @@ export const duration = z.union([z.number().nonnegative(), z.string()]).transfor
   return Math.round(Number(m[1]) * (m[2] ? UNITS[m[2]]! : 1000));
 });
 
-const overrideSchema = z
+const couponSchema = z
+  .object({
+    type: z.enum(['percent', 'fixed_cart']),
+    amount: z.union([z.string(), z.number()]).transform(String).pipe(z.string().regex(/^\d+(\.\d+)?$/, 'a positive amount')),
+    expires_in_days: z.number().int().min(1).max(365).default(14),
+    free_shipping: z.boolean().default(false),
+  })
+  .strict();
+
+/** The part of a flow a shop may change: on/off, its steps' delays, templates and coupons, its settings. */
+export const flowOverrideSchema = z
   .object({
     enabled: z.boolean().optional(),
-    steps: z.array(z.object({ delay: duration, template: z.string().regex(/^[a-z0-9/_-]+$/).optional() }).strict()).min(1).max(20).optional(),
+    steps: z
+      .array(z.object({ delay: duration, template: z.string().regex(/^[a-z0-9/_-]+$/).optional(), coupon: couponSchema.nullable().optional() }).strict())
+      .min(1)
+      .max(20)
+      .optional(),
     settings: z.record(z.string(), z.string().nullable()).optional(),
   })
   .strict();
 
-const fileSchema = z.object({ flows: z.record(z.string(), overrideSchema) }).strict();
+export type FlowOverride = z.infer<typeof flowOverrideSchema>;
+
+const fileSchema = z.object({ flows: z.record(z.string(), flowOverrideSchema) }).strict();
 
 export class FlowsFileError extends Error {
   constructor(readonly problems: string[]) {
     super(`RETAIN_FLOWS_FILE is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'FlowsFileError';
   }
+}
+
+/** Applies one override to a flow; the result is the next version of that flow. */
+export function applyOverride(flow: FlowDefinition, o: FlowOverride): FlowDefinition {
+  const steps = o.steps
+    ? o.steps.map((s, i) => ({
+        template: s.template ?? flow.steps[i]?.template ?? `flows/${flow.id}/${i + 1}`,
+        delayMs: s.delay,
+        coupon:
+          s.coupon === undefined
+            ? (flow.steps[i]?.coupon ?? null)
+            : s.coupon && { type: s.coupon.type, amount: s.coupon.amount, expiresInDays: s.coupon.expires_in_days, freeShipping: s.coupon.free_shipping },
+      }))
+    : flow.steps;
+  return { ...flow, version: flow.version + 1, enabled: o.enabled ?? flow.enabled, steps, settings: { ...flow.settings, ...o.settings } };
 }
 
 /** Applies a flows file's overrides to the defaults; an override bumps the flow's version. */
@@ -88,13 +208,8 @@ export function applyFlowsFile(text: string, base: FlowDefinition[] = defaultFlo
   const known = new Map(base.map((f) => [f.id, f]));
   const unknown = Object.keys(parsed.data.flows).filter((id) => !known.has(id));
   if (unknown.length) throw new FlowsFileError(unknown.map((id) => `flows.${id}: no such flow (known: ${[...known.keys()].join(', ')})`));
-
   return base.map((flow) => {
     const o = parsed.data.flows[flow.id];
-    if (!o) return flow;
-    const steps = o.steps
-      ? o.steps.map((s, i) => ({ template: s.template ?? flow.steps[i]?.template ?? `flows/${flow.id}/${i + 1}`, delayMs: s.delay }))
-      : flow.steps;
-    return { ...flow, version: flow.version + 1, enabled: o.enabled ?? flow.enabled, steps, settings: { ...flow.settings, ...o.settings } };
+    return o ? applyOverride(flow, o) : flow;
   });
 }

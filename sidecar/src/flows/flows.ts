@@ -1,7 +1,7 @@
 import type { Clock } from '../clock';
+import { HOUR } from '../clock';
 import type { ContactStore, Db } from '../contacts/contacts';
-import type { Row, Result } from '../db/sql';
-import type { EventType } from '../intake/event-schemas';
+import type { Result, Row } from '../db/sql';
 import type { JobStore } from '../schedule/jobs';
 import type { FlowDefinition } from './definitions';
 import { flowQueries } from './queries';
@@ -12,6 +12,8 @@ export interface Enrollment {
   flow: string;
   flowVersion: number;
   contactId: number;
+  /** What the enrollment is about: "cart:<key>", "order:<id>", a year for yearly occasions. */
+  subject: string | null;
   status: 'active' | 'completed' | 'exited';
   startedAt: Date;
 }
@@ -22,12 +24,25 @@ const toEnrollment = (r: Row): Enrollment => ({
   flow: r.flow,
   flowVersion: Number(r.flow_version),
   contactId: Number(r.contact_id),
+  subject: r.subject ?? null,
   status: r.status,
   startedAt: r.started_at,
 });
 
 export const SEND_JOB = 'send';
 export const stepJobKey = (flow: string, step: number, enrollmentId: number) => `${flow}:${step}:${enrollmentId}`;
+
+export interface EnrollRequest {
+  flow: FlowDefinition;
+  contactId: number;
+  /** Deterministic: the same fact entering twice makes one enrollment. */
+  key: string;
+  subject?: string | null;
+  startAt?: Date;
+  eventId?: string | null;
+  /** For date-based flows: when the first step should go out (e.g. 09:00 the contact's time). */
+  firstRunAt?: Date;
+}
 
 export type FlowEngine = ReturnType<typeof createFlowEngine>;
 
@@ -39,10 +54,11 @@ export function createFlowEngine(deps: { prefix: string; clock: Clock; jobs: Job
   const q = flowQueries(deps.prefix);
   const flowById = (id: string) => deps.flows().find((f) => f.id === id) ?? null;
 
-  async function scheduleStep(db: Db, flow: FlowDefinition, enrollment: Enrollment, step: number): Promise<void> {
+  async function scheduleStep(db: Db, flow: FlowDefinition, enrollment: Enrollment, step: number, at?: Date): Promise<void> {
     const def = flow.steps[step - 1];
     if (!def) return;
-    const runAt = new Date(Math.max(enrollment.startedAt.getTime() + def.delayMs, deps.clock.now().getTime()));
+    const planned = at ?? new Date(enrollment.startedAt.getTime() + def.delayMs);
+    const runAt = new Date(Math.max(planned.getTime(), deps.clock.now().getTime()));
     await deps.jobs.enqueue(db, {
       key: stepJobKey(flow.id, step, enrollment.id),
       kind: SEND_JOB,
@@ -51,32 +67,33 @@ export function createFlowEngine(deps: { prefix: string; clock: Clock; jobs: Job
       enrollmentId: enrollment.id,
       flow: flow.id,
       step,
+      // Deferrals move run_at; freshness is judged from the time the step was meant for.
+      payload: { planned_at: runAt.toISOString() },
     });
+  }
+
+  async function end(db: Db, enrollment: Enrollment, status: 'completed' | 'exited', reason: string | null): Promise<boolean> {
+    const [res] = await db.query<Result>(q.endEnrollment, [status, reason, deps.clock.now(), enrollment.id]);
+    if (res.affectedRows === 1 && status === 'exited') {
+      await deps.contacts.addTimeline(db, enrollment.contactId, { kind: 'exited', flow: enrollment.flow, detail: { reason } });
+    }
+    return res.affectedRows === 1;
   }
 
   return {
     queries: q,
     flowById,
+    flows: deps.flows,
 
-    /**
-     * Enters the contact into every enabled flow this event triggers. The enrollment key makes a
-     * second delivery of the same fact (or a second trigger) a no-op.
-     */
-    async onTrigger(db: Db, type: EventType, contactId: number, eventId: string, consent: 'unknown' | 'granted' | 'revoked'): Promise<string[]> {
-      const entered: string[] = [];
-      for (const flow of deps.flows()) {
-        if (!flow.enabled || !flow.triggers.includes(type)) continue;
-        if (flow.purpose === 'marketing' && consent !== 'granted') continue;
-        const key = `${flow.id}:${contactId}`;
-        const now = deps.clock.now();
-        const [res] = await db.query<Result>(q.enroll, [key, flow.id, flow.version, contactId, eventId, now]);
-        if (res.affectedRows !== 1) continue;
-        const enrollment: Enrollment = { id: res.insertId, key, flow: flow.id, flowVersion: flow.version, contactId, status: 'active', startedAt: now };
-        await deps.contacts.addTimeline(db, contactId, { kind: 'enrolled', flow: flow.id, detail: { event: type, version: flow.version } });
-        await scheduleStep(db, flow, enrollment, 1);
-        entered.push(flow.id);
-      }
-      return entered;
+    /** Enters a contact into a flow unless the key was used before. Returns the new enrollment. */
+    async enroll(db: Db, r: EnrollRequest): Promise<Enrollment | null> {
+      const start = r.startAt ?? deps.clock.now();
+      const [res] = await db.query<Result>(q.enroll, [r.key, r.flow.id, r.flow.version, r.contactId, r.subject ?? null, r.eventId ?? null, start]);
+      if (res.affectedRows !== 1) return null;
+      const enrollment: Enrollment = { id: res.insertId, key: r.key, flow: r.flow.id, flowVersion: r.flow.version, contactId: r.contactId, subject: r.subject ?? null, status: 'active', startedAt: start };
+      await deps.contacts.addTimeline(db, r.contactId, { kind: 'enrolled', flow: r.flow.id, detail: { version: r.flow.version, subject: r.subject ?? null } });
+      await scheduleStep(db, r.flow, enrollment, 1, r.firstRunAt);
+      return enrollment;
     },
 
     async enrollment(db: Db, id: number): Promise<Enrollment | null> {
@@ -84,18 +101,55 @@ export function createFlowEngine(deps: { prefix: string; clock: Clock; jobs: Job
       return rows[0] ? toEnrollment(rows[0]) : null;
     },
 
-    /** After a step: schedule the next one, or complete the enrollment after the last. */
-    async advance(db: Db, enrollment: Enrollment, finishedStep: number): Promise<void> {
+    async active(db: Db, contactId: number, flow: string): Promise<Enrollment[]> {
+      const [rows] = await db.query<Row[]>(q.activeFor, [contactId, flow]);
+      return rows.map(toEnrollment);
+    },
+
+    async lastStarted(db: Db, contactId: number, flow: string): Promise<Enrollment | null> {
+      const [rows] = await db.query<Row[]>(q.lastStartedFor, [contactId, flow]);
+      return rows[0] ? toEnrollment(rows[0]) : null;
+    },
+
+    async stepsSent(db: Db, enrollment: Enrollment): Promise<number> {
+      const [rows] = await db.query<Row[]>(q.stepsSent, [enrollment.id]);
+      return Number(rows[0]?.n ?? 0);
+    },
+
+    /** Moves an enrollment's start (and its unclaimed first step) to `at`: the shopper is still active. */
+    async restart(db: Db, enrollment: Enrollment, subject: string | null, at: Date): Promise<void> {
       const flow = flowById(enrollment.flow);
-      if (flow && finishedStep < flow.steps.length) {
-        await scheduleStep(db, flow, enrollment, finishedStep + 1);
-      } else {
-        await db.query(q.endEnrollment, ['completed', null, deps.clock.now(), enrollment.id]);
+      await db.query(q.restartEnrollment, [at, subject, enrollment.id]);
+      if (flow?.steps[0]) {
+        const runAt = new Date(at.getTime() + flow.steps[0].delayMs);
+        await db.query(q.rescheduleStep, [runAt, JSON.stringify({ planned_at: runAt.toISOString() }), deps.clock.now(), stepJobKey(flow.id, 1, enrollment.id)]);
       }
     },
 
-    async exit(db: Db, enrollment: Enrollment, reason: string): Promise<void> {
-      await db.query(q.endEnrollment, ['exited', reason, deps.clock.now(), enrollment.id]);
+    /** After a step (sent, or dropped but the flow goes on): schedule the next, or complete. */
+    async advance(db: Db, enrollment: Enrollment, finishedStep: number): Promise<void> {
+      const flow = flowById(enrollment.flow);
+      if (flow && finishedStep < flow.steps.length) await scheduleStep(db, flow, enrollment, finishedStep + 1);
+      else await end(db, enrollment, 'completed', null);
+    },
+
+    exit: (db: Db, enrollment: Enrollment, reason: string) => end(db, enrollment, 'exited', reason),
+
+    /** Ends the contact's active enrollments in these flows (an order ends the cart reminders). */
+    async exitAll(db: Db, contactId: number, flowIds: string[], reason: string): Promise<string[]> {
+      const left: string[] = [];
+      for (const id of flowIds) {
+        for (const e of (await db.query<Row[]>(q.activeFor, [contactId, id]))[0].map(toEnrollment)) {
+          if (await end(db, e, 'exited', reason)) left.push(id);
+        }
+      }
+      return left;
     },
   };
+}
+
+/** Hours from a flow setting, with a default when unset or not a number. */
+export function settingHours(flow: FlowDefinition, name: string, fallback: number): number {
+  const n = Number(flow.settings[name]);
+  return (Number.isFinite(n) && n >= 0 ? n : fallback) * HOUR;
 }

@@ -1,9 +1,42 @@
 import { defineQueries } from '../db/sql';
 
 export const flowQueries = defineQueries({
-  enroll: `INSERT IGNORE INTO {retain_enrollments} (enrollment_key, flow, flow_version, contact_id, status, trigger_event_id, started_at)
-      VALUES (?, ?, ?, ?, 'active', ?, ?)`,
+  enroll: `INSERT IGNORE INTO {retain_enrollments} (enrollment_key, flow, flow_version, contact_id, subject, status, trigger_event_id, started_at)
+      VALUES (?, ?, ?, ?, ?, 'active', ?, ?)`,
   enrollmentByKey: `SELECT * FROM {retain_enrollments} WHERE enrollment_key = ?`,
   enrollmentById: `SELECT * FROM {retain_enrollments} WHERE id = ?`,
+  activeFor: `SELECT * FROM {retain_enrollments} WHERE contact_id = ? AND flow = ? AND status = 'active' ORDER BY started_at DESC`,
+  lastStartedFor: `SELECT * FROM {retain_enrollments} WHERE contact_id = ? AND flow = ? ORDER BY started_at DESC LIMIT 1`,
   endEnrollment: `UPDATE {retain_enrollments} SET status = ?, exit_reason = ?, ended_at = ? WHERE id = ? AND status = 'active'`,
+  restartEnrollment: `UPDATE {retain_enrollments} SET started_at = ?, subject = ? WHERE id = ? AND status = 'active'`,
+  // A step not yet claimed moves with its enrollment's new start (a cart that keeps changing).
+  rescheduleStep: `UPDATE {retain_jobs} SET run_at = ?, payload = ?, updated_at = ? WHERE job_key = ? AND status = 'pending'`,
+  stepsSent: `SELECT COUNT(*) AS n FROM {retain_messages} m JOIN {retain_jobs} j ON j.id = m.job_id WHERE j.enrollment_id = ?`,
+  // Pending work of other flows for the same contact, for the frequency cap's priorities.
+  pendingFor: `SELECT id, flow, run_at FROM {retain_jobs} WHERE contact_id = ? AND status = 'pending' AND run_at <= ? AND id <> ?`,
+  // Marketing emails a contact was sent in a window: what the frequency cap counts.
+  // The job's own earlier attempt (a retry after a timeout) does not count against it.
+  sentSince: `SELECT flow, created_at FROM {retain_messages} WHERE contact_id = ? AND created_at >= ? AND job_id <> ? AND status IN ('sending', 'submitted', 'delivered') ORDER BY created_at`,
+  recordView: `INSERT INTO {retain_product_views} (contact_id, product_id, viewed_at) VALUES (?, ?, ?)`,
+  viewedSince: `SELECT product_id, MAX(viewed_at) AS last FROM {retain_product_views} WHERE contact_id = ? AND viewed_at >= ? GROUP BY product_id ORDER BY last DESC LIMIT 12`,
+  recordSearch: `INSERT INTO {retain_searches} (contact_id, query, results, searched_at) VALUES (?, ?, ?, ?)`,
+  cartFor: `SELECT cart_key, items, updated_at FROM {retain_carts} WHERE cart_key = ?`,
+  cartedSince: `SELECT COUNT(*) AS n FROM {retain_carts} WHERE contact_id = ? AND updated_at > ? AND items <> '[]'`,
+  // Daily scans: set-based over our contacts, keyset-paged by id.
+  scanBirthdays: `SELECT id, country FROM {retain_contacts}
+      WHERE id > ? AND consent_state = 'granted' AND unsubscribed_at IS NULL AND birthday IS NOT NULL
+        AND (DATE_FORMAT(birthday, '%m-%d') = ? OR DATE_FORMAT(birthday, '%m-%d') = ?)
+      ORDER BY id LIMIT ?`,
+  scanSignupAnniversaries: `SELECT id, country, YEAR(?) - YEAR(created_at) AS years FROM {retain_contacts}
+      WHERE id > ? AND consent_state = 'granted' AND unsubscribed_at IS NULL
+        AND DATE_FORMAT(created_at, '%m-%d') = ? AND created_at < ?
+      ORDER BY id LIMIT ?`,
+  scanSearches: `SELECT s.contact_id AS id, c.country, MAX(s.searched_at) AS last, SUBSTRING_INDEX(GROUP_CONCAT(s.query ORDER BY s.searched_at DESC SEPARATOR '\n'), '\n', 1) AS query
+      FROM {retain_searches} s JOIN {retain_contacts} c ON c.id = s.contact_id
+      WHERE s.searched_at >= ? AND s.searched_at < ? AND s.contact_id > ? AND c.consent_state = 'granted' AND c.unsubscribed_at IS NULL
+      GROUP BY s.contact_id, c.country ORDER BY s.contact_id LIMIT ?`,
+  contactsByEmail: `SELECT id, email, country FROM {retain_contacts} WHERE email IN (?) AND consent_state = 'granted' AND unsubscribed_at IS NULL`,
+  overrides: `SELECT flow, version, overrides FROM {retain_flow_settings}`,
+  saveOverride: `INSERT INTO {retain_flow_settings} (flow, version, overrides, updated_at) VALUES (?, ?, ?, ?)
+      ON DUPLICATE KEY UPDATE version = VALUES(version), overrides = VALUES(overrides), updated_at = VALUES(updated_at)`,
 });

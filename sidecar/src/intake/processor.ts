@@ -2,7 +2,7 @@ import type { Clock } from '../clock';
 import type { ContactStore, Db } from '../contacts/contacts';
 import { withTransaction, type Connection, type Pool } from '../db/pool';
 import type { Row } from '../db/sql';
-import type { FlowEngine } from '../flows/flows';
+import type { Triggers } from '../flows/triggers';
 import type { Logger } from '../logger';
 import type { ClaimMode } from '../schedule/jobs';
 import type { EventData, EventType, ShopEvent } from './event-schemas';
@@ -14,14 +14,14 @@ export interface ProcessorDeps {
   clock: Clock;
   log: Logger;
   contacts: ContactStore;
-  flows: FlowEngine;
+  triggers: Triggers;
   claimMode: ClaimMode;
 }
 
 /** Database messages can quote row values (addresses); logs get the error's code only. */
 const errorCode = (err: unknown) => (err as { code?: string })?.code ?? (err as Error)?.name ?? 'unknown';
 
-type Apply<T extends EventType> = (conn: Connection, event: ShopEvent<T>) => Promise<string>;
+type Apply<T extends EventType> = (conn: Connection, event: ShopEvent<T>) => Promise<number | null>;
 
 export type EventProcessor = ReturnType<typeof createEventProcessor>;
 
@@ -32,10 +32,17 @@ export type EventProcessor = ReturnType<typeof createEventProcessor>;
  */
 export function createEventProcessor(d: ProcessorDeps) {
   const q = intakeQueries(d.prefix);
-  const { contacts, flows } = d;
+  const { contacts } = d;
 
   async function contactFor(db: Db, ref: { email?: string | undefined; customer_id?: number | undefined }): Promise<number | null> {
     if (ref.email) return contacts.upsert(db, { email: ref.email, customerId: ref.customer_id || undefined });
+    if (ref.customer_id) return (await contacts.findByCustomerId(db, ref.customer_id))?.id ?? null;
+    return null;
+  }
+
+  /** Browsing counts only for a visitor we already know; it never creates a contact. */
+  async function knownContact(db: Db, ref: { email?: string | undefined; customer_id?: number | undefined }): Promise<number | null> {
+    if (ref.email) return (await contacts.findByEmail(db, ref.email))?.id ?? null;
     if (ref.customer_id) return (await contacts.findByCustomerId(db, ref.customer_id))?.id ?? null;
     return null;
   }
@@ -52,74 +59,73 @@ export function createEventProcessor(d: ProcessorDeps) {
     firstName: data.first_name, lastName: data.last_name, locale: data.locale, country: data.billing_country, birthday: data.birthday,
   });
 
+  // Each handler applies the event to contacts, consent and carts, and names the contact it
+  // concerns (or null); the flow triggers then see the event with that contact.
   const handlers: { [T in EventType]: Apply<T> } = {
     'customer.created': async (conn, e) => {
       const id = await contacts.upsert(conn, { email: e.data.email, customerId: e.data.customer_id, ...person(e.data) });
       if (e.data.marketing_consent) await contacts.recordConsent(conn, id, evidence(e.data.marketing_consent, e.id), e.occurredAt);
       await contacts.addTimeline(conn, id, { kind: 'event', detail: { type: e.type } }, e.occurredAt);
-      const entered = await flows.onTrigger(conn, e.type, id, e.id, await consentState(conn, id));
-      return entered.length ? `enrolled:${entered.join(',')}` : 'applied';
+      return id;
     },
     'customer.updated': async (conn, e) => {
       const known = e.data.email ? null : await contacts.findByCustomerId(conn, e.data.customer_id);
       const email = e.data.email ?? known?.email;
-      if (!email) return 'unknown_contact';
-      await contacts.upsert(conn, { email, customerId: e.data.customer_id, ...person(e.data) });
-      return 'applied';
+      return email ? contacts.upsert(conn, { email, customerId: e.data.customer_id, ...person(e.data) }) : null;
     },
     'subscriber.created': async (conn, e) => {
       const id = await contacts.upsert(conn, { email: e.data.email, customerId: e.data.customer_id, ...person(e.data) });
       await contacts.recordConsent(conn, id, evidence(e.data.consent, e.id), e.occurredAt);
       await contacts.addTimeline(conn, id, { kind: 'event', detail: { type: e.type, source: e.data.consent.source } }, e.occurredAt);
-      const entered = await flows.onTrigger(conn, e.type, id, e.id, await consentState(conn, id));
-      return entered.length ? `enrolled:${entered.join(',')}` : 'applied';
+      return id;
     },
     'consent.changed': async (conn, e) => {
       const id = await contacts.upsert(conn, { email: e.data.email, customerId: e.data.customer_id });
       await contacts.recordConsent(conn, id, { ...evidence(e.data.consent, e.id), purpose: e.data.purpose }, e.occurredAt);
       await contacts.addTimeline(conn, id, { kind: 'consent', detail: { state: e.data.consent.state, source: e.data.consent.source } }, e.occurredAt);
-      return 'applied';
+      return id;
     },
     'cart.updated': async (conn, e) => {
       const id = await contactFor(conn, e.data);
       await conn.query(q.upsertCart, [e.data.cart_key, id, JSON.stringify(e.data.items), e.data.currency ?? null, e.data.total ?? null, e.occurredAt, e.id]);
-      return id ? 'applied' : 'anonymous_cart';
+      return id;
     },
     'checkout.started': async (conn, e) => {
       const id = await contacts.upsert(conn, { email: e.data.email, customerId: e.data.customer_id });
       if (e.data.consent) await contacts.recordConsent(conn, id, evidence(e.data.consent, e.id), e.occurredAt);
       await contacts.addTimeline(conn, id, { kind: 'event', detail: { type: e.type } }, e.occurredAt);
-      return 'applied';
+      return id;
     },
     'order.created': async (conn, e) => {
       const id = e.data.email
         ? await contacts.upsert(conn, { email: e.data.email, customerId: e.data.customer_id || undefined, locale: e.data.locale, country: e.data.billing_country })
         : await contactFor(conn, e.data);
-      if (!id) return 'unknown_contact';
-      await contacts.addTimeline(conn, id, { kind: 'event', detail: { type: e.type, order_id: e.data.order_id, status: e.data.status } }, e.occurredAt);
-      return 'applied';
+      if (id) await contacts.addTimeline(conn, id, { kind: 'event', detail: { type: e.type, order_id: e.data.order_id, status: e.data.status } }, e.occurredAt);
+      return id;
     },
     'order.status_changed': async (conn, e) => {
       const id = await contactFor(conn, e.data);
-      if (!id) return 'unknown_contact';
-      await contacts.addTimeline(conn, id, { kind: 'event', detail: { type: e.type, order_id: e.data.order_id, from: e.data.from, to: e.data.to } }, e.occurredAt);
-      return 'applied';
+      if (id) await contacts.addTimeline(conn, id, { kind: 'event', detail: { type: e.type, order_id: e.data.order_id, from: e.data.from, to: e.data.to } }, e.occurredAt);
+      return id;
     },
     'order.refunded': async (conn, e) => {
       const id = await contactFor(conn, e.data);
-      if (!id) return 'unknown_contact';
-      await contacts.addTimeline(conn, id, { kind: 'event', detail: { type: e.type, order_id: e.data.order_id, refund_id: e.data.refund_id } }, e.occurredAt);
-      return 'applied';
+      if (id) await contacts.addTimeline(conn, id, { kind: 'event', detail: { type: e.type, order_id: e.data.order_id, refund_id: e.data.refund_id } }, e.occurredAt);
+      return id;
     },
-    // Browsing is kept in the event log for the browse and search flows; nothing to apply yet.
-    'product.viewed': async () => 'stored',
-    'search.performed': async () => 'stored',
+    // Views and searches matter only for known visitors; the triggers record them.
+    'product.viewed': (conn, e) => knownContact(conn, e.data),
+    'search.performed': (conn, e) => knownContact(conn, e.data),
   };
 
   async function apply(conn: Connection, row: Row): Promise<string> {
     const event = { id: row.event_id, type: row.type, occurredAt: row.occurred_at, data: JSON.parse(row.data) } as ShopEvent;
     const handler = handlers[event.type] as Apply<EventType> | undefined;
-    return handler ? handler(conn, event) : 'unknown_type';
+    if (!handler) return 'unknown_type';
+    const contactId = await handler(conn, event);
+    if (!contactId) return 'no_contact';
+    const entered = await d.triggers.apply({ db: conn, event, contactId, consent: await consentState(conn, contactId) });
+    return entered.length ? `enrolled:${entered.join(',')}` : 'applied';
   }
 
   const pendingSql = d.claimMode === 'skip-locked' ? q.pendingSkipLocked : q.pendingLocked;
@@ -128,14 +134,20 @@ export function createEventProcessor(d: ProcessorDeps) {
     /** Applies up to `limit` pending events. Returns how many were processed. */
     async processPending(limit = 200): Promise<number> {
       try {
-        return await withTransaction(d.pool, async (conn) => {
-          const [rows] = await conn.query<Row[]>(pendingSql, [limit]);
-          for (const row of rows) {
-            const outcome = await apply(conn, row);
-            await conn.query(q.markProcessed, [d.clock.now(), outcome.slice(0, 40), row.seq]);
-          }
-          return rows.length;
-        });
+        return await withTransaction(
+          d.pool,
+          async (conn) => {
+            const [rows] = await conn.query<Row[]>(pendingSql, [limit]);
+            const byOutcome = new Map<string, number[]>();
+            for (const row of rows) {
+              const outcome = (await apply(conn, row)).slice(0, 40);
+              byOutcome.set(outcome, [...(byOutcome.get(outcome) ?? []), row.seq]);
+            }
+            for (const [outcome, seqs] of byOutcome) await conn.query(q.markProcessedMany, [d.clock.now(), outcome, seqs]);
+            return rows.length;
+          },
+          { readCommitted: true },
+        );
       } catch (err) {
         // One bad event must not block the rest: retry them one transaction each, and set aside
         // (marked, logged by id and type only) an event that fails on its own.
@@ -168,7 +180,7 @@ export function createEventProcessor(d: ProcessorDeps) {
         }
         await conn.query(q.markProcessed, [d.clock.now(), outcome.slice(0, 40), row.seq]);
         return true;
-      });
+      }, { readCommitted: true });
       if (!processed) break;
       done++;
     }

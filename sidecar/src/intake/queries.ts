@@ -3,9 +3,11 @@ import { defineQueries } from '../db/sql';
 export const intakeQueries = defineQueries({
   // INSERT IGNORE on the unique event_id: a re-delivered event is stored once.
   insertEvent: `INSERT IGNORE INTO {retain_events} (event_id, type, occurred_at, received_at, data) VALUES (?, ?, ?, ?, ?)`,
+  existingIds: `SELECT event_id FROM {retain_events} WHERE event_id IN (?)`,
   pendingSkipLocked: `SELECT seq, event_id, type, occurred_at, data FROM {retain_events} WHERE processed_at IS NULL ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED`,
   pendingLocked: `SELECT seq, event_id, type, occurred_at, data FROM {retain_events} WHERE processed_at IS NULL ORDER BY seq LIMIT ? FOR UPDATE`,
   markProcessed: `UPDATE {retain_events} SET processed_at = ?, outcome = ? WHERE seq = ?`,
+  markProcessedMany: `UPDATE {retain_events} SET processed_at = ?, outcome = ? WHERE seq IN (?)`,
   pendingCount: `SELECT COUNT(*) AS n FROM {retain_events} WHERE processed_at IS NULL`,
   upsertCart: `INSERT INTO {retain_carts} (cart_key, contact_id, items, currency, total, updated_at, event_id) VALUES (?, ?, ?, ?, ?, ?, ?)
     ON DUPLICATE KEY UPDATE

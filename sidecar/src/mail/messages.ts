@@ -47,6 +47,9 @@ export function createMessageStore(prefix: string, clock: Clock) {
     async markSubmitted(db: Db, id: number, providerId: string): Promise<void> {
       await db.query(q.markSubmitted, [providerId, clock.now(), id]);
     },
+    async discard(db: Db, id: number): Promise<void> {
+      await db.query(q.discard, [id]);
+    },
     async markFailed(db: Db, id: number, error: string): Promise<void> {
       await db.query(q.markFailed, [error.slice(0, 2000), id]);
     },

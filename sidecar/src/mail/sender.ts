@@ -3,6 +3,7 @@ import { DAY } from '../clock';
 import type { ContactStore } from '../contacts/contacts';
 import { withTransaction, type Pool } from '../db/pool';
 import type { SendGate } from '../flows/gate';
+import { NothingToShow } from '../flows/step-data';
 import type { Enrollment, FlowEngine } from '../flows/flows';
 import type { Logger } from '../logger';
 import type { ContextBuilder } from '../render/context';
@@ -64,10 +65,13 @@ export function createSender(d: SenderDeps) {
     return { status: 'completed', reason: how === 'sent' ? undefined : how };
   }
 
+  /** Not sent: the contact leaves the flow, or (a dropped step) the flow goes on to its next step. */
   async function skip(job: Job, enrollment: Enrollment | null, reason: string, exit: boolean): Promise<JobOutcome> {
     await withTransaction(d.pool, async (conn) => {
       await d.contacts.addTimeline(conn, job.contactId!, { kind: 'skipped', flow: job.flow, step: job.step, detail: { reason } });
-      if (exit && enrollment) await d.flows.exit(conn, enrollment, reason);
+      if (enrollment?.status !== 'active') return;
+      if (exit) await d.flows.exit(conn, enrollment, reason);
+      else await d.flows.advance(conn, enrollment, job.step!);
     });
     return { status: 'skipped', reason };
   }
@@ -113,9 +117,18 @@ export function createSender(d: SenderDeps) {
       const messageId =
         existing?.id ?? (await d.messages.create(d.pool, { jobId: job.id, contactId: contact!.id, flow: job.flow, step: job.step, transport: d.transport.name, subject: '' }));
       const unsubscribe = unsubscribeUrl(contact!.id, messageId);
+      let context: Record<string, unknown>;
+      try {
+        context = await d.context({ contact: contact!, enrollment: enrollment!, flow: flow!, job, messageId, unsubscribeUrl: unsubscribe });
+      } catch (err) {
+        // Nothing reached the provider: the attempt leaves no message behind.
+        await d.messages.discard(d.pool, messageId);
+        if (err instanceof NothingToShow) return skip(job, enrollment, err.reason, false);
+        if (err instanceof TransportError) return err.kind === 'transient' ? { status: 'retry', error: err.message } : { status: 'failed', error: err.message };
+        throw err;
+      }
       let rendered;
       try {
-        const context = await d.context({ contact: contact!, enrollment: enrollment!, flow: flow!, job, messageId, unsubscribeUrl: unsubscribe });
         rendered = await d.renderer.render(step.template, context);
       } catch (err) {
         const message = err instanceof RenderError ? err.message : `render failed: ${(err as Error).message}`;

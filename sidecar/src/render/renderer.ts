@@ -1,15 +1,21 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { convert } from 'html-to-text';
+import { compile as compileText } from 'html-to-text';
 import juice from 'juice';
 import { Liquid, type Template } from 'liquidjs';
 import YAML from 'yaml';
+import { FILTER_NAMES, RENDER_ENV, registerFilters, type RenderEnv } from './filters';
+import type { FormatEnv } from './format';
+import { loadStrings, resolveLanguage, type StringsBundle } from './i18n';
 
 export interface RenderedEmail {
   subject: string;
   preheader: string;
   html: string;
   text: string;
+  /** The strings file used and the text direction, as resolved from the context's locales. */
+  language: string;
+  direction: 'ltr' | 'rtl';
 }
 
 /** A template that cannot be rendered is a permanent failure of that send, never a retry. */
@@ -25,58 +31,139 @@ interface ParsedTemplate {
   subject: Template[];
   preheader: Template[];
   body: Template[];
+  /** Front matter `requires`: context keys that must be set (not null) for this step. */
+  requires: string[];
 }
 
 // Limits that keep one bad template from hanging or exhausting the sidecar (liquidjs counts
-// them cooperatively; see its security model).
-const LIMITS = { parseLimit: 1_000_000, renderLimit: 2_000, memoryLimit: 32_000_000 };
+// them cooperatively; see its security model). renderLimit is milliseconds per render.
+export const LIMITS = { parseLimit: 1_000_000, renderLimit: 2_000, memoryLimit: 32_000_000 };
+export type Limits = typeof LIMITS;
 
-function engine(root: string, escape: boolean): Liquid {
-  return new Liquid({
-    root,
+export const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/;
+/** Where the layout's <style> takes the shared stylesheet (templates/layouts/styles.css). */
+export const STYLES_MARKER = '/* retain:styles */';
+const STYLES_FILE = 'layouts/styles.css';
+
+export interface FrontMatter {
+  subject?: string;
+  preheader?: string;
+  requires?: string[];
+}
+
+export function splitFrontMatter(source: string): { meta: FrontMatter; body: string; bodyLine: number; raw: string | null } {
+  const match = FRONT_MATTER.exec(source);
+  if (!match) return { meta: {}, body: source, bodyLine: 1, raw: null };
+  const meta = (YAML.parse(match[1]!) ?? {}) as FrontMatter;
+  return { meta, body: source.slice(match[0].length), bodyLine: match[0].split('\n').length, raw: match[1]! };
+}
+
+function listTemplates(root: string, dir = ''): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(path.join(root, dir))) {
+    const rel = dir ? `${dir}/${name}` : name;
+    if (statSync(path.join(root, rel)).isDirectory()) out.push(...listTemplates(root, rel));
+    else if (name.endsWith('.liquid')) out.push(rel);
+  }
+  return out;
+}
+
+/**
+ * Inlines the shared stylesheet into a template's markup once, when it is loaded, so no render pays
+ * for juice. Liquid survives: it sits in text and attribute values, which juice leaves alone.
+ */
+export function inlineStyles(source: string, css: string): string {
+  if (!css || !/<[a-z]/i.test(source)) return source;
+  return juice.inlineContent(source, css, { applyStyleTags: false, removeStyleTags: false, preserveMediaQueries: true, applyWidthAttributes: true, applyHeightAttributes: false, xmlMode: false });
+}
+
+/** The text part needs neither the head nor inline styles, and parsing them triples its cost. */
+const textSource = (html: string) => html.replace(/<head>[\s\S]*?<\/head>/i, '').replace(/ style="[^"]*"/g, '');
+
+export function createEngine(files: Record<string, string>, escape: boolean, limits: Limits = LIMITS): Liquid {
+  const engine = new Liquid({
+    templates: files,
     extname: '.liquid',
     strictVariables: true,
     strictFilters: true,
     ownPropertyOnly: true,
     outputEscape: escape ? 'escape' : undefined,
     cache: true,
-    ...LIMITS,
+    ...limits,
   });
+  registerFilters(engine);
+  return engine;
 }
 
-const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/;
+export interface RendererOptions {
+  limits?: Partial<Limits>;
+}
 
 /**
  * Renders a flow step's template (`templates/flows/<flow>/<step>.liquid`): YAML front matter with
  * `subject` and `preheader`, then the body, which extends a layout. Subject and preheader are
- * plain text; the body is HTML with every output escaped unless marked `| raw`.
+ * plain text; the body is HTML with every output escaped unless marked `| raw`. Strings come from
+ * `templates/strings/<lang>.json`, chosen from the context's `locales` (contact, order, shop).
  */
-export function createRenderer(templatesRoot: string) {
+export function createRenderer(templatesRoot: string, options: RendererOptions = {}) {
   const root = path.resolve(templatesRoot);
-  const html = engine(root, true);
-  const plain = engine(root, false);
+  const limits = { ...LIMITS, ...options.limits };
+  const css = existsSync(path.join(root, STYLES_FILE)) ? readFileSync(path.join(root, STYLES_FILE), 'utf8') : '';
+  // The stylesheet names the reader's sides as __align__ / __align_end__ (juice cannot read Liquid
+  // in CSS); after inlining they become Liquid outputs.
+  const prepare = (body: string) =>
+    inlineStyles(body.split(STYLES_MARKER).join(css.replace(/\/\*[\s\S]*?\*\//g, '').trim()), css)
+      .replace(/__align_end__/g, '{{ align_end }}')
+      .replace(/__align__/g, '{{ align }}');
+  const files: Record<string, string> = {};
+  const sources = new Map<string, string>();
+  for (const rel of existsSync(root) ? listTemplates(root) : []) {
+    const source = readFileSync(path.join(root, rel), 'utf8');
+    sources.set(rel, source);
+    // Front matter stays in `sources` for load() to read; liquid only ever sees the inlined body.
+    const { body } = splitFrontMatter(source);
+    files[rel] = prepare(body);
+  }
+  const bundles = loadStrings(path.join(root, 'strings'));
+  const html = createEngine(files, true, limits);
+  const plain = createEngine(files, false, limits);
+  const toText = compileText({
+    wordwrap: 78,
+    selectors: [
+      { selector: 'h1', options: { uppercase: false } },
+      { selector: 'h2', options: { uppercase: false } },
+      { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
+      { selector: 'img', format: 'skip' },
+      { selector: '.preheader', format: 'skip' },
+      { selector: '.text-skip', format: 'skip' },
+      // Line items read as a small table; the call to action under it carries the link.
+      { selector: 'table.items', format: 'dataTable', options: { maxColumnWidth: 48, colSpacing: 3 } },
+      { selector: 'a.item-link', format: 'anchor', options: { ignoreHref: true } },
+    ],
+  });
   const parsed = new Map<string, ParsedTemplate>();
+
+  function compile(name: string, source: string, bodyFile?: string): ParsedTemplate {
+    const { meta, body } = splitFrontMatter(source);
+    if (!meta.subject) throw new Error('front matter needs a subject');
+    return {
+      subject: plain.parse(String(meta.subject)),
+      preheader: plain.parse(String(meta.preheader ?? '')),
+      body: html.parse(bodyFile !== undefined ? files[bodyFile]! : prepare(body), bodyFile ?? name),
+      requires: Array.isArray(meta.requires) ? meta.requires.map(String) : [],
+    };
+  }
 
   function load(name: string): ParsedTemplate {
     const cached = parsed.get(name);
     if (cached) return cached;
-    const file = path.join(root, `${name}.liquid`);
+    const rel = `${name}.liquid`;
+    const file = path.join(root, rel);
     if (!file.startsWith(root + path.sep)) throw new RenderError(name, 'template name leaves the templates folder');
-    let source: string;
+    const source = sources.get(path.relative(root, file).split(path.sep).join('/'));
+    if (source === undefined) throw new RenderError(name, 'template not found');
     try {
-      source = readFileSync(file, 'utf8');
-    } catch {
-      throw new RenderError(name, 'template not found');
-    }
-    const match = FRONT_MATTER.exec(source);
-    const meta = (match ? YAML.parse(match[1]!) : {}) as { subject?: string; preheader?: string };
-    if (!meta.subject) throw new RenderError(name, 'front matter needs a subject');
-    try {
-      const t: ParsedTemplate = {
-        subject: plain.parse(meta.subject),
-        preheader: plain.parse(meta.preheader ?? ''),
-        body: html.parse(match ? source.slice(match[0].length) : source, file),
-      };
+      const t = compile(name, source, rel);
       parsed.set(name, t);
       return t;
     } catch (err) {
@@ -84,35 +171,96 @@ export function createRenderer(templatesRoot: string) {
     }
   }
 
+  async function renderParsed(name: string, t: ParsedTemplate, context: Record<string, unknown>): Promise<RenderedEmail> {
+    try {
+      // liquidjs reads a property of null as null even with strict variables, so a step whose
+      // data is missing would render half an email: refuse it by name instead.
+      const missing = t.requires.filter((k) => context[k] === null || context[k] === undefined);
+      if (missing.length) throw new Error(`the context lacks ${missing.join(', ')}`);
+      const { env, vars } = environment(context);
+      const scope = { ...context, ...vars };
+      // Globals reach {% render %} partials too, whose scope is otherwise isolated; the filter
+      // environment sits under a symbol no template can name.
+      const globals = { ...scope, [RENDER_ENV]: env };
+      // Every tag, filter and partial is synchronous; liquidjs's async path costs a promise per node.
+      const subject = plain.renderSync(t.subject, scope, { globals }).replace(/\s+/g, ' ').trim();
+      const preheader = plain.renderSync(t.preheader, scope, { globals }).replace(/\s+/g, ' ').trim();
+      const body = html.renderSync(t.body, { ...scope, subject, preheader }, { globals: { ...globals, subject, preheader } });
+      const empty = /\s(?:href|src)="\s*"/.exec(body);
+      if (empty) throw new Error(`an empty link or image address (${empty[0].trim()}): a variable it names is empty`);
+      return { subject, preheader, html: body, text: toText(textSource(body)), language: vars.language as string, direction: vars.direction as 'ltr' | 'rtl' };
+    } catch (err) {
+      throw new RenderError(name, (err as Error).message);
+    }
+  }
+
+  /** The environment filters read (money format, locale, flow for UTM tags), from the context. */
+  function environment(context: Record<string, unknown>): { env: RenderEnv; vars: Record<string, unknown> } {
+    const shop = (context.shop ?? {}) as Record<string, unknown>;
+    const flow = (context.flow ?? {}) as Record<string, unknown>;
+    const candidates = Array.isArray(context.locales) ? (context.locales as unknown[]).map((l) => (typeof l === 'string' ? l : null)) : [context.language as string | null, shop.locale as string | null];
+    const lang = resolveLanguage(candidates, bundles);
+    const str = (v: unknown, d: string) => (typeof v === 'string' && v ? v : d);
+    const format: FormatEnv = {
+      language: lang.language,
+      locale: lang.locale,
+      shopLanguage: str(shop.locale, 'en').replace(/_/g, '-').split('-')[0]!.toLowerCase(),
+      currency: str(shop.currency, 'USD'),
+      currencyPosition: (['left', 'right', 'left_space', 'right_space'].includes(shop.currency_position as string) ? shop.currency_position : 'left') as FormatEnv['currencyPosition'],
+      decimals: typeof shop.decimals === 'number' ? shop.decimals : 2,
+      thousandSeparator: typeof shop.thousand_separator === 'string' ? shop.thousand_separator : ',',
+      decimalSeparator: str(shop.decimal_separator, '.'),
+      moneyFormat: shop.money_format === 'shop' ? 'shop' : 'auto',
+      timezone: str(shop.timezone, 'UTC'),
+      flow: str(flow.id, 'email'),
+      step: (flow.step as number | string | undefined) ?? 0,
+    };
+    const vars = {
+      language: lang.language,
+      locale: lang.locale,
+      direction: lang.dir,
+      align: lang.dir === 'rtl' ? 'right' : 'left',
+      align_end: lang.dir === 'rtl' ? 'left' : 'right',
+    };
+    return { env: { format, bundles }, vars };
+  }
+
   return {
     root,
+    /** The languages that have a strings file. */
+    languages(): string[] {
+      return [...bundles.values()].map((b) => b.lang);
+    },
+    bundles(): Map<string, StringsBundle> {
+      return bundles;
+    },
+    /** Names of every flow template (`flows/<flow>/<step>`), sorted. */
+    templates(): string[] {
+      return [...sources.keys()].filter((k) => k.startsWith('flows/')).map((k) => k.slice(0, -'.liquid'.length)).sort();
+    },
+    filters: FILTER_NAMES,
     /** Parses every template up front so a broken one stops start-up, not a send. */
     preload(names: string[]): void {
       for (const n of names) load(n);
     },
 
     async render(name: string, context: Record<string, unknown>): Promise<RenderedEmail> {
-      const t = load(name);
+      return renderParsed(name, load(name), context);
+    },
+
+    /** Renders a template given as text (an edited template, before it is saved). */
+    async renderSource(source: string, context: Record<string, unknown>, name = 'edited template'): Promise<RenderedEmail> {
+      let t: ParsedTemplate;
       try {
-        const subject = (await plain.render(t.subject, context)).replace(/\s+/g, ' ').trim();
-        const preheader = (await plain.render(t.preheader, context)).replace(/\s+/g, ' ').trim();
-        const raw = await html.render(t.body, { ...context, subject, preheader });
-        const inlined = juice(raw, { removeStyleTags: false, preserveMediaQueries: true });
-        const text = convert(inlined, {
-          wordwrap: 78,
-          selectors: [
-            { selector: 'h1', options: { uppercase: false } },
-            { selector: 'h2', options: { uppercase: false } },
-            { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
-            { selector: 'img', format: 'skip' },
-            { selector: '.preheader', format: 'skip' },
-          ],
-        });
-        return { subject, preheader, html: inlined, text };
+        t = compile(name, source);
       } catch (err) {
         throw new RenderError(name, (err as Error).message);
       }
+      return renderParsed(name, t, context);
     },
+
+    /** The engines, for validation (static analysis) of edited templates. */
+    engines: { html, plain },
   };
 }
 

@@ -1,9 +1,16 @@
 import { defineQueries } from '../db/sql';
 
-// Customer facts, set-based: one INSERT … SELECT … GROUP BY over all orders writes a row per
-// contact (normalised e-mail: the account's e-mail for a registered customer's orders, the billing
-// e-mail for guest orders) into retain_shop_customer_facts. Nothing streams through Node.
-// Parameters of the aggregates: paid statuses, excluded statuses, refreshed_at.
+// Customer facts, set-based: nothing streams through Node.
+// The backfill builds a fresh table in steps that each aggregate by an indexed or small key, then
+// swaps it in with one RENAME TABLE (readers see the old generation or the new one, never half):
+//   1. refunds summed per order once (retain_shop_facts_refunds);
+//   2. orders of accounts aggregated per customer id (retain_shop_facts_accounts);
+//   3. one row per account (customers by role, or with orders), with signup, birthday and gap, keyed
+//      by the account's normalised e-mail;
+//   4. orders of deleted accounts, then guest orders, aggregated per normalised billing e-mail and
+//      merged into the same rows (a guest order placed before signing up counts for the account).
+// The incremental refresh recomputes a batch of e-mails in place with the *ForEmails statements.
+// Parameters of the aggregates: refreshed_at, paid statuses, excluded statuses.
 
 const AGGREGATE = `SELECT c.email, MAX(c.customer_id), COUNT(*), SUM(c.paid),
     MIN(IF(c.paid, c.created, NULL)), MAX(IF(c.paid, c.created, NULL)),
@@ -15,40 +22,127 @@ const UPSERT = `ON DUPLICATE KEY UPDATE customer_id = VALUES(customer_id), order
 
 const COLUMNS = `(email, customer_id, orders, paid_orders, first_paid_at, last_paid_at, gross, refunded, net, refreshed_at)`;
 
-const HPOS_ROWS = `SELECT LEFT(LOWER(TRIM(COALESCE(u.user_email, o.billing_email))), 191) AS email, o.customer_id,
-      o.status IN (?) AS paid, o.date_created_gmt AS created, o.total_amount AS total, COALESCE(r.refunded, 0) AS refunded
-    FROM {wc_orders} o
+// Refresh: the orders of a batch of e-mails, found through the e-mail and customer indexes (the
+// batch is the driving table), each order's refunds through the parent-order index.
+// Params: paid statuses, billing e-mails, account e-mails, excluded statuses.
+const HPOS_ROWS_FOR_EMAILS = `SELECT LEFT(LOWER(TRIM(COALESCE(u.user_email, o.billing_email))), 191) AS email, o.customer_id,
+      o.status IN (?) AS paid, o.date_created_gmt AS created, o.total_amount AS total,
+      COALESCE((SELECT SUM(-rr.total_amount) FROM {wc_orders} rr WHERE rr.parent_order_id = o.id AND rr.type = 'shop_order_refund'), 0) AS refunded
+    FROM (SELECT id FROM {wc_orders} WHERE billing_email IN (?)
+          UNION SELECT o2.id FROM {wc_orders} o2 JOIN {users} u2 ON u2.ID = o2.customer_id WHERE u2.user_email IN (?)) ids
+    JOIN {wc_orders} o ON o.id = ids.id
     LEFT JOIN {users} u ON u.ID = o.customer_id
-    LEFT JOIN (SELECT parent_order_id, SUM(-total_amount) AS refunded FROM {wc_orders} WHERE type = 'shop_order_refund' GROUP BY parent_order_id) r
-      ON r.parent_order_id = o.id
     WHERE o.type = 'shop_order' AND o.status NOT IN (?)`;
 
-const LEGACY_ROWS = `SELECT LEFT(LOWER(TRIM(COALESCE(u.user_email, i.email))), 191) AS email, i.customer_id,
-      p.post_status IN (?) AS paid, i.created_gmt AS created, CAST(COALESCE(t.meta_value, '0') AS DECIMAL(26,8)) AS total, COALESCE(r.refunded, 0) AS refunded
-    FROM {retain_shop_order_index} i
+const LEGACY_ROWS_FOR_EMAILS = `SELECT LEFT(LOWER(TRIM(COALESCE(u.user_email, i.email))), 191) AS email, i.customer_id,
+      p.post_status IN (?) AS paid, i.created_gmt AS created, CAST(COALESCE(t.meta_value, '0') AS DECIMAL(26,8)) AS total,
+      COALESCE((SELECT SUM(CAST(rm.meta_value AS DECIMAL(26,8))) FROM {posts} rp
+        JOIN {postmeta} rm ON rm.post_id = rp.ID AND rm.meta_key = '_refund_amount'
+        WHERE rp.post_parent = p.ID AND rp.post_type = 'shop_order_refund'), 0) AS refunded
+    FROM (SELECT order_id FROM {retain_shop_order_index} WHERE email IN (?)
+          UNION SELECT i2.order_id FROM {retain_shop_order_index} i2 JOIN {users} u2 ON u2.ID = i2.customer_id WHERE u2.user_email IN (?)) ids
+    JOIN {retain_shop_order_index} i ON i.order_id = ids.order_id
     JOIN {posts} p ON p.ID = i.order_id
     LEFT JOIN {postmeta} t ON t.post_id = p.ID AND t.meta_key = '_order_total'
     LEFT JOIN {users} u ON u.ID = i.customer_id
-    LEFT JOIN (SELECT rp.post_parent, SUM(CAST(rm.meta_value AS DECIMAL(26,8))) AS refunded FROM {posts} rp
-               JOIN {postmeta} rm ON rm.post_id = rp.ID AND rm.meta_key = '_refund_amount'
-               WHERE rp.post_type = 'shop_order_refund' GROUP BY rp.post_parent) r ON r.post_parent = p.ID
     WHERE p.post_status NOT IN (?)`;
 
+// Merging a partial aggregate into an existing row (target columns qualified: the SELECT joins tables
+// with the same column names). Assignments run left to right, so the gap uses the merged values.
+const N = '{retain_shop_customer_facts_next}';
+const MERGE = `ON DUPLICATE KEY UPDATE ${N}.customer_id = GREATEST(${N}.customer_id, VALUES(customer_id)),
+    ${N}.orders = ${N}.orders + VALUES(orders), ${N}.paid_orders = ${N}.paid_orders + VALUES(paid_orders),
+    ${N}.first_paid_at = IF(${N}.first_paid_at IS NULL OR VALUES(first_paid_at) < ${N}.first_paid_at, VALUES(first_paid_at), ${N}.first_paid_at),
+    ${N}.last_paid_at = IF(${N}.last_paid_at IS NULL OR VALUES(last_paid_at) > ${N}.last_paid_at, VALUES(last_paid_at), ${N}.last_paid_at),
+    ${N}.gross = ${N}.gross + VALUES(gross), ${N}.refunded = ${N}.refunded + VALUES(refunded), ${N}.net = ${N}.net + VALUES(net),
+    ${N}.typical_gap_days = IF(${N}.paid_orders > 1, TIMESTAMPDIFF(SECOND, ${N}.first_paid_at, ${N}.last_paid_at) / 86400 / (${N}.paid_orders - 1), NULL),
+    ${N}.signup_at = COALESCE(${N}.signup_at, VALUES(signup_at)), ${N}.birthday = COALESCE(${N}.birthday, VALUES(birthday))`;
+
+const GAP = (paid: string, first: string, last: string) => `IF(${paid} > 1, TIMESTAMPDIFF(SECOND, ${first}, ${last}) / 86400 / (${paid} - 1), NULL)`;
+
+// Per contact from a derived table c(email, customer_id, paid, created, total, refunded).
+const AGGREGATE_NEXT = `SELECT c.email, COALESCE(MAX(c.customer_id), 0), COUNT(*), SUM(c.paid),
+    MIN(IF(c.paid, c.created, NULL)), MAX(IF(c.paid, c.created, NULL)),
+    SUM(IF(c.paid, c.total, 0)), SUM(IF(c.paid, c.refunded, 0)), SUM(IF(c.paid, c.total - c.refunded, 0)),
+    ${GAP('SUM(c.paid)', 'MIN(IF(c.paid, c.created, NULL))', 'MAX(IF(c.paid, c.created, NULL))')}, ?`;
+const NEXT_COLUMNS = `(email, customer_id, orders, paid_orders, first_paid_at, last_paid_at, gross, refunded, net, typical_gap_days, refreshed_at)`;
+const ACCOUNT_AGGREGATE = `SELECT c.customer_id, COUNT(*), SUM(c.paid), MIN(IF(c.paid, c.created, NULL)), MAX(IF(c.paid, c.created, NULL)),
+    SUM(IF(c.paid, c.total, 0)), SUM(IF(c.paid, c.refunded, 0)), SUM(IF(c.paid, c.total - c.refunded, 0))`;
+
+// Accounts and guests read every order: one sequential scan beats an index range plus a random
+// primary-key lookup per order (type = 'shop_order' matches nearly all rows anyway).
+const HPOS_STAGED = (email: string, where: string, hint = 'USE INDEX ()') => `SELECT ${email} AS email, o.customer_id, o.status IN (?) AS paid,
+      o.date_created_gmt AS created, o.total_amount AS total, COALESCE(r.refunded, 0) AS refunded
+    FROM {wc_orders} o ${hint} LEFT JOIN {retain_shop_facts_refunds} r ON r.order_id = o.id
+    WHERE o.type = 'shop_order' AND o.status NOT IN (?) AND ${where}`;
+const LEGACY_STAGED = (where: string) => `SELECT i.email, i.customer_id, p.post_status IN (?) AS paid, i.created_gmt AS created,
+      CAST(COALESCE(t.meta_value, '0') AS DECIMAL(26,8)) AS total, COALESCE(r.refunded, 0) AS refunded
+    FROM {retain_shop_order_index} i
+    JOIN {posts} p ON p.ID = i.order_id
+    LEFT JOIN {postmeta} t ON t.post_id = p.ID AND t.meta_key = '_order_total'
+    LEFT JOIN {retain_shop_facts_refunds} r ON r.order_id = p.ID
+    WHERE p.post_status NOT IN (?) AND ${where}`;
+// Accounts with orders but no users row (deleted): usually none, so the caller counts them first.
+const ORPHANS = `(SELECT a.customer_id FROM {retain_shop_facts_accounts} a LEFT JOIN {users} u ON u.ID = a.customer_id WHERE u.ID IS NULL)`;
+const NONEMPTY = `c.email IS NOT NULL AND c.email <> ''`;
+
+const backfillQueries = {
+  backfillLock: `SELECT GET_LOCK(CONCAT(DATABASE(), '.', ?), 600) AS got`,
+  backfillUnlock: `SELECT RELEASE_LOCK(CONCAT(DATABASE(), '.', ?))`,
+  // Per-group temporary tables of the account and guest aggregates stay in memory (this session only).
+  backfillSession: `SET SESSION tmp_table_size = 268435456, SESSION max_heap_table_size = 268435456`,
+  clearNext: `TRUNCATE TABLE {retain_shop_customer_facts_next}`,
+  clearRefunds: `TRUNCATE TABLE {retain_shop_facts_refunds}`,
+  clearAccounts: `TRUNCATE TABLE {retain_shop_facts_accounts}`,
+  hposStageRefunds: `INSERT INTO {retain_shop_facts_refunds} (order_id, refunded)
+    SELECT parent_order_id, SUM(-total_amount) FROM {wc_orders} WHERE type = 'shop_order_refund' AND parent_order_id > 0 GROUP BY parent_order_id`,
+  legacyStageRefunds: `INSERT INTO {retain_shop_facts_refunds} (order_id, refunded)
+    SELECT rp.post_parent, SUM(CAST(rm.meta_value AS DECIMAL(26,8))) FROM {posts} rp
+    JOIN {postmeta} rm ON rm.post_id = rp.ID AND rm.meta_key = '_refund_amount'
+    WHERE rp.post_type = 'shop_order_refund' AND rp.post_parent > 0 GROUP BY rp.post_parent`,
+  hposStageAccounts: `INSERT INTO {retain_shop_facts_accounts} ${ACCOUNT_AGGREGATE} FROM (${HPOS_STAGED('NULL', 'o.customer_id > 0')}) c GROUP BY c.customer_id ORDER BY NULL`,
+  legacyStageAccounts: `INSERT INTO {retain_shop_facts_accounts} ${ACCOUNT_AGGREGATE} FROM (${LEGACY_STAGED('i.customer_id > 0')}) c GROUP BY c.customer_id ORDER BY NULL`,
+  // Accounts: customers by role, and every account with orders. Params: refreshed_at, birthday key, capabilities key.
+  // The usermeta rows come through the meta_key index, once per key, not per user.
+  nextFromAccounts: `INSERT INTO {retain_shop_customer_facts_next}
+      (email, customer_id, orders, paid_orders, first_paid_at, last_paid_at, gross, refunded, net, typical_gap_days, signup_at, birthday, refreshed_at)
+    SELECT LEFT(LOWER(TRIM(u.user_email)), 191), u.ID, COALESCE(a.orders, 0), COALESCE(a.paid_orders, 0), a.first_paid_at, a.last_paid_at,
+      COALESCE(a.gross, 0), COALESCE(a.refunded, 0), COALESCE(a.net, 0), ${GAP('a.paid_orders', 'a.first_paid_at', 'a.last_paid_at')},
+      IF(u.user_registered IS NULL OR u.user_registered < '1971-01-01', NULL, u.user_registered),
+      IF(b.value REGEXP '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$', b.value, NULL),
+      ?
+    FROM {users} u
+    LEFT JOIN {retain_shop_facts_accounts} a ON a.customer_id = u.ID
+    LEFT JOIN (SELECT user_id, MIN(meta_value) AS value FROM {usermeta} WHERE meta_key = ? GROUP BY user_id) b ON b.user_id = u.ID
+    LEFT JOIN (SELECT DISTINCT user_id FROM {usermeta} WHERE meta_key = ? AND meta_value LIKE '%"customer"%') cu ON cu.user_id = u.ID
+    WHERE u.user_email <> '' AND (a.customer_id IS NOT NULL OR cu.user_id IS NOT NULL)
+    ${MERGE}`,
+  // Orders of deleted accounts count for their billing e-mail, as guest orders do. Params: refreshed_at, paid, excluded.
+  hposNextFromOrphans: `INSERT INTO {retain_shop_customer_facts_next} ${NEXT_COLUMNS} ${AGGREGATE_NEXT}
+    FROM (${HPOS_STAGED('LEFT(LOWER(TRIM(o.billing_email)), 191)', `o.customer_id IN ${ORPHANS}`, '')}) c WHERE ${NONEMPTY} GROUP BY c.email ORDER BY NULL ${MERGE}`,
+  hposNextFromGuests: `INSERT INTO {retain_shop_customer_facts_next} ${NEXT_COLUMNS} ${AGGREGATE_NEXT}
+    FROM (${HPOS_STAGED('LEFT(LOWER(TRIM(o.billing_email)), 191)', '(o.customer_id = 0 OR o.customer_id IS NULL)')}) c WHERE ${NONEMPTY} GROUP BY c.email ORDER BY NULL ${MERGE}`,
+  legacyNextFromOrphans: `INSERT INTO {retain_shop_customer_facts_next} ${NEXT_COLUMNS} ${AGGREGATE_NEXT}
+    FROM (${LEGACY_STAGED(`i.customer_id IN ${ORPHANS}`)}) c WHERE ${NONEMPTY} GROUP BY c.email ORDER BY NULL ${MERGE}`,
+  legacyNextFromGuests: `INSERT INTO {retain_shop_customer_facts_next} ${NEXT_COLUMNS} ${AGGREGATE_NEXT}
+    FROM (${LEGACY_STAGED('i.customer_id = 0')}) c WHERE ${NONEMPTY} GROUP BY c.email ORDER BY NULL ${MERGE}`,
+  orphanCount: `SELECT COUNT(*) AS n FROM {retain_shop_facts_accounts} a LEFT JOIN {users} u ON u.ID = a.customer_id WHERE u.ID IS NULL`,
+  // Atomic: a reader sees the old table or the new one.
+  swapFacts: `RENAME TABLE {retain_shop_customer_facts} TO {retain_shop_customer_facts_old},
+    {retain_shop_customer_facts_next} TO {retain_shop_customer_facts},
+    {retain_shop_customer_facts_old} TO {retain_shop_customer_facts_next}`,
+};
+
 export const factsQueries = defineQueries({
-  hposAll: `INSERT INTO {retain_shop_customer_facts} ${COLUMNS} ${AGGREGATE} FROM (${HPOS_ROWS}) c
-    WHERE c.email IS NOT NULL AND c.email <> '' GROUP BY c.email ${UPSERT}`,
-  hposForEmails: `INSERT INTO {retain_shop_customer_facts} ${COLUMNS} ${AGGREGATE} FROM (${HPOS_ROWS}
-      AND o.id IN (SELECT id FROM {wc_orders} WHERE billing_email IN (?) UNION SELECT o2.id FROM {wc_orders} o2 JOIN {users} u2 ON u2.ID = o2.customer_id WHERE u2.user_email IN (?))) c
+  ...backfillQueries,
+  hposForEmails: `INSERT INTO {retain_shop_customer_facts} ${COLUMNS} ${AGGREGATE} FROM (${HPOS_ROWS_FOR_EMAILS}) c
     WHERE c.email IS NOT NULL AND c.email <> '' GROUP BY c.email ${UPSERT}`,
   hposChangedContacts: `SELECT DISTINCT LEFT(LOWER(TRIM(COALESCE(u.user_email, o.billing_email, po.billing_email))), 191) AS email
     FROM {wc_orders} o
     LEFT JOIN {wc_orders} po ON po.id = o.parent_order_id AND o.type = 'shop_order_refund'
     LEFT JOIN {users} u ON u.ID = COALESCE(po.customer_id, o.customer_id)
     WHERE o.date_updated_gmt >= ?`,
-  legacyAll: `INSERT INTO {retain_shop_customer_facts} ${COLUMNS} ${AGGREGATE} FROM (${LEGACY_ROWS}) c
-    WHERE c.email IS NOT NULL AND c.email <> '' GROUP BY c.email ${UPSERT}`,
-  legacyForEmails: `INSERT INTO {retain_shop_customer_facts} ${COLUMNS} ${AGGREGATE} FROM (${LEGACY_ROWS}
-      AND i.order_id IN (SELECT order_id FROM {retain_shop_order_index} WHERE email IN (?) UNION SELECT i2.order_id FROM {retain_shop_order_index} i2 JOIN {users} u2 ON u2.ID = i2.customer_id WHERE u2.user_email IN (?))) c
+  legacyForEmails: `INSERT INTO {retain_shop_customer_facts} ${COLUMNS} ${AGGREGATE} FROM (${LEGACY_ROWS_FOR_EMAILS}) c
     WHERE c.email IS NOT NULL AND c.email <> '' GROUP BY c.email ${UPSERT}`,
   // post_modified_gmt has no index: this walks the shop_order rows of type_status_date. Used only by
   // the periodic refresh, never at send time.
@@ -59,11 +153,6 @@ export const factsQueries = defineQueries({
     WHERE p.post_type IN ('shop_order', 'shop_order_refund') AND p.post_modified_gmt >= ?`,
 
   // Registered customers (role customer or any order) — adds those who never ordered, then signup and birthday.
-  registered: `INSERT INTO {retain_shop_customer_facts} (email, customer_id, refreshed_at)
-    SELECT LEFT(LOWER(TRIM(u.user_email)), 191), u.ID, ? FROM {users} u
-    JOIN {usermeta} m ON m.user_id = u.ID AND m.meta_key = ? AND m.meta_value LIKE '%"customer"%'
-    WHERE u.user_email <> ''
-    ON DUPLICATE KEY UPDATE customer_id = VALUES(customer_id), refreshed_at = VALUES(refreshed_at)`,
   registeredForEmails: `INSERT INTO {retain_shop_customer_facts} (email, customer_id, refreshed_at)
     SELECT LEFT(LOWER(TRIM(u.user_email)), 191), u.ID, ? FROM {users} u
     JOIN {usermeta} m ON m.user_id = u.ID AND m.meta_key = ? AND m.meta_value LIKE '%"customer"%'
@@ -78,8 +167,6 @@ export const factsQueries = defineQueries({
   birthdays: `UPDATE {retain_shop_customer_facts} f JOIN {usermeta} m ON m.user_id = f.customer_id AND m.meta_key = ?
     SET f.birthday = IF(m.meta_value REGEXP '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$', m.meta_value, NULL)
     WHERE f.customer_id > 0 AND f.refreshed_at = ?`,
-  removeStale: `DELETE FROM {retain_shop_customer_facts} WHERE refreshed_at < ? LIMIT 10000`,
-  removeEmails: `DELETE FROM {retain_shop_customer_facts} WHERE email IN (?) AND refreshed_at < ?`,
 
   stateGet: `SELECT value FROM {retain_shop_state} WHERE name = ?`,
   stateSet: `INSERT INTO {retain_shop_state} (name, value, updated_at) VALUES (?, ?, UTC_TIMESTAMP())

@@ -85,13 +85,27 @@ export function createFactsReader(ctx: ShopContext, orders: OrderReader, custome
     // Cursor first, so changes made while the backfill runs are picked up by the next refresh.
     const asOf = sqlUtc(new Date(ctx.clock.now().getTime() - 1000));
     const stamp = sqlUtc(new Date(Math.floor(Date.now() / 1000) * 1000));
-    await ctx.pool.query(hpos ? q.hposAll : q.legacyAll, [stamp, ctx.paidStatuses, NOT_REAL_ORDER_STATUSES]);
-    await ctx.pool.query(q.registered, [stamp, `${ctx.prefix}capabilities`]);
-    await ctx.pool.query(q.signupAndGap, [stamp]);
-    await ctx.pool.query(q.birthdays, [ctx.birthdayKey, stamp]);
-    for (;;) {
-      const [res] = await ctx.pool.query(q.removeStale, [stamp]);
-      if ((res as { affectedRows: number }).affectedRows < 10000) break;
+    const conn = await ctx.pool.getConnection();
+    const lock = `${ctx.prefix}retain_shop_facts_backfill`;
+    try {
+      // The scratch tables are shared: one backfill at a time per shop.
+      const [[got]] = (await conn.query(q.backfillLock, [lock])) as unknown as [[{ got: number | null }]];
+      if (Number(got?.got) !== 1) throw new Error('another facts backfill holds the lock');
+      await conn.query(q.backfillSession);
+      for (const sql of [q.clearNext, q.clearRefunds, q.clearAccounts]) await conn.query(sql);
+      const flags = [ctx.paidStatuses, NOT_REAL_ORDER_STATUSES];
+      await conn.query(hpos ? q.hposStageRefunds : q.legacyStageRefunds);
+      await conn.query(hpos ? q.hposStageAccounts : q.legacyStageAccounts, flags);
+      await conn.query(q.nextFromAccounts, [stamp, ctx.birthdayKey, `${ctx.prefix}capabilities`]);
+      const [[orphans]] = (await conn.query(q.orphanCount)) as unknown as [[{ n: number | string }]];
+      if (Number(orphans?.n)) await conn.query(hpos ? q.hposNextFromOrphans : q.legacyNextFromOrphans, [stamp, ...flags]);
+      await conn.query(hpos ? q.hposNextFromGuests : q.legacyNextFromGuests, [stamp, ...flags]);
+      await conn.query(q.swapFacts);
+      // The previous generation and the scratch rows are not needed until the next backfill.
+      for (const sql of [q.clearNext, q.clearRefunds, q.clearAccounts]) await conn.query(sql);
+    } finally {
+      await conn.query(q.backfillUnlock, [lock]).catch(() => undefined);
+      conn.release();
     }
     await setState('facts_cursor', asOf);
     const [c] = await ctx.rows(q.count);
@@ -113,7 +127,7 @@ export function createFactsReader(ctx: ShopContext, orders: OrderReader, custome
     for (let i = 0; i < list.length; i += BATCH) {
       const batch = list.slice(i, i + BATCH);
       const stamp = sqlUtc(new Date(Math.floor(Date.now() / 1000) * 1000));
-      await ctx.pool.query(hpos ? q.hposForEmails : q.legacyForEmails, [stamp, ctx.paidStatuses, NOT_REAL_ORDER_STATUSES, batch, batch]);
+      await ctx.pool.query(hpos ? q.hposForEmails : q.legacyForEmails, [stamp, ctx.paidStatuses, batch, batch, NOT_REAL_ORDER_STATUSES]);
       await ctx.pool.query(q.registeredForEmails, [stamp, `${ctx.prefix}capabilities`, batch]);
       await ctx.pool.query(q.signupAndGap, [stamp]);
       await ctx.pool.query(q.birthdays, [ctx.birthdayKey, stamp]);

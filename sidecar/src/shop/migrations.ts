@@ -60,4 +60,34 @@ export const shopMigrations: Migration[] = [
       )`),
     ],
   },
+  {
+    version: 101,
+    name: 'shop reader scratch tables',
+    statements: [
+      // The backfill builds the facts here and swaps it in with one RENAME TABLE, so readers never
+      // see a half-built table; after the swap it holds the previous generation until the next run.
+      'CREATE TABLE {retain_shop_customer_facts_next} LIKE {retain_shop_customer_facts}',
+      // Backfill scratch: refunds per order and paid-order aggregates per account, computed once.
+      table(`CREATE TABLE {retain_shop_facts_refunds} (
+        order_id BIGINT UNSIGNED NOT NULL PRIMARY KEY,
+        refunded DECIMAL(26,8) NOT NULL
+      )`),
+      table(`CREATE TABLE {retain_shop_facts_accounts} (
+        customer_id BIGINT UNSIGNED NOT NULL PRIMARY KEY,
+        orders INT NOT NULL,
+        paid_orders INT NOT NULL,
+        first_paid_at DATETIME NULL,
+        last_paid_at DATETIME NULL,
+        gross DECIMAL(26,8) NOT NULL,
+        refunded DECIMAL(26,8) NOT NULL,
+        net DECIMAL(26,8) NOT NULL
+      )`),
+      // Bought-together mining: the (order, product) pairs of one chunk of paid orders, staged once.
+      table(`CREATE TABLE {retain_shop_mine_chunk} (
+        order_id BIGINT UNSIGNED NOT NULL,
+        product_id BIGINT UNSIGNED NOT NULL,
+        PRIMARY KEY (order_id, product_id)
+      )`),
+    ],
+  },
 ];

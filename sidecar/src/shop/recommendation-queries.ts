@@ -1,38 +1,36 @@
 import { defineQueries } from '../db/sql';
 
-// Bought-together mining is incremental: paid orders with id in (cursor, upTo] are folded into
-// per-product and per-pair order counts. Variations count as their parent product.
-const ORDER_PRODUCTS_HPOS = `SELECT DISTINCT i.order_id, CAST(m.meta_value AS UNSIGNED) AS pid
-  FROM {wc_orders} o
-  JOIN {woocommerce_order_items} i ON i.order_id = o.id AND i.order_item_type = 'line_item'
-  JOIN {woocommerce_order_itemmeta} m ON m.order_item_id = i.order_item_id AND m.meta_key = '_product_id'
-  WHERE o.id > ? AND o.id <= ? AND o.type = 'shop_order' AND o.status IN (?)`;
-const ORDER_PRODUCTS_LEGACY = `SELECT DISTINCT i.order_id, CAST(m.meta_value AS UNSIGNED) AS pid
-  FROM {posts} o
-  JOIN {woocommerce_order_items} i ON i.order_id = o.ID AND i.order_item_type = 'line_item'
-  JOIN {woocommerce_order_itemmeta} m ON m.order_item_id = i.order_item_id AND m.meta_key = '_product_id'
-  WHERE o.ID > ? AND o.ID <= ? AND o.post_type = 'shop_order' AND o.post_status IN (?)`;
-
-const pairs = (sub: string) => `INSERT INTO {retain_shop_product_pairs} (product_a, product_b, orders)
-  SELECT a.pid, b.pid, COUNT(*) FROM (${sub}) a JOIN (${sub}) b ON a.order_id = b.order_id AND a.pid <> b.pid
-  WHERE a.pid > 0 AND b.pid > 0 GROUP BY a.pid, b.pid
-  ON DUPLICATE KEY UPDATE orders = orders + VALUES(orders)`;
-const singles = (sub: string) => `INSERT INTO {retain_shop_product_orders} (product_id, orders)
-  SELECT s.pid, COUNT(*) FROM (${sub}) s WHERE s.pid > 0 GROUP BY s.pid
-  ON DUPLICATE KEY UPDATE orders = orders + VALUES(orders)`;
-const countOrders = (sub: string) => `SELECT COUNT(DISTINCT s.order_id) AS n FROM (${sub}) s`;
+// Bought-together mining is incremental: paid orders with id in (cursor, upTo] are staged once as
+// (order, product) rows into retain_shop_mine_chunk, and the per-product and per-pair order counts
+// are folded from there. Variations count as their parent product.
+const stage = (orders: string) => `INSERT IGNORE INTO {retain_shop_mine_chunk} (order_id, product_id)
+  SELECT i.order_id, CAST(m.meta_value AS UNSIGNED)
+  FROM ${orders}
+  JOIN {woocommerce_order_itemmeta} m ON m.order_item_id = i.order_item_id AND m.meta_key = '_product_id'`;
 
 export const recommendationQueries = defineQueries({
   // Orders created before the settle time are final enough to mine (status rarely changes after).
   hposMineUpTo: `SELECT COALESCE(MAX(id), 0) AS up_to FROM {wc_orders} WHERE type = 'shop_order' AND date_created_gmt < ? AND id <= ?`,
   hposMaxOrderId: `SELECT COALESCE(MAX(id), 0) AS max_id FROM {wc_orders} WHERE type = 'shop_order' AND date_created_gmt < ?`,
-  hposMinePairs: pairs(ORDER_PRODUCTS_HPOS),
-  hposMineSingles: singles(ORDER_PRODUCTS_HPOS),
-  hposMineCount: countOrders(ORDER_PRODUCTS_HPOS),
   legacyMaxOrderId: `SELECT COALESCE(MAX(order_id), 0) AS max_id FROM {retain_shop_order_index} WHERE created_gmt < ?`,
-  legacyMinePairs: pairs(ORDER_PRODUCTS_LEGACY),
-  legacyMineSingles: singles(ORDER_PRODUCTS_LEGACY),
-  legacyMineCount: countOrders(ORDER_PRODUCTS_LEGACY),
+  mineLock: `SELECT GET_LOCK(CONCAT(DATABASE(), '.', ?), 600) AS got`,
+  mineUnlock: `SELECT RELEASE_LOCK(CONCAT(DATABASE(), '.', ?))`,
+  mineClear: `TRUNCATE TABLE {retain_shop_mine_chunk}`,
+  hposMineStage: stage(`{wc_orders} o
+  JOIN {woocommerce_order_items} i ON i.order_id = o.id AND i.order_item_type = 'line_item'`) + `
+  WHERE o.id > ? AND o.id <= ? AND o.type = 'shop_order' AND o.status IN (?)`,
+  legacyMineStage: stage(`{posts} o
+  JOIN {woocommerce_order_items} i ON i.order_id = o.ID AND i.order_item_type = 'line_item'`) + `
+  WHERE o.ID > ? AND o.ID <= ? AND o.post_type = 'shop_order' AND o.post_status IN (?)`,
+  minePairs: `INSERT INTO {retain_shop_product_pairs} (product_a, product_b, orders)
+    SELECT a.product_id, b.product_id, COUNT(*) FROM {retain_shop_mine_chunk} a
+    JOIN {retain_shop_mine_chunk} b ON b.order_id = a.order_id AND b.product_id <> a.product_id
+    WHERE a.product_id > 0 AND b.product_id > 0 GROUP BY a.product_id, b.product_id
+    ON DUPLICATE KEY UPDATE orders = orders + VALUES(orders)`,
+  mineSingles: `INSERT INTO {retain_shop_product_orders} (product_id, orders)
+    SELECT product_id, COUNT(*) FROM {retain_shop_mine_chunk} WHERE product_id > 0 GROUP BY product_id
+    ON DUPLICATE KEY UPDATE orders = orders + VALUES(orders)`,
+  mineCount: `SELECT COUNT(DISTINCT order_id) AS n FROM {retain_shop_mine_chunk}`,
 
   pairsFor: `SELECT p.product_a, p.product_b, p.orders AS together, a.orders AS orders_a, b.orders AS orders_b
     FROM {retain_shop_product_pairs} p

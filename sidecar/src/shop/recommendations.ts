@@ -9,7 +9,8 @@ import { intId, normaliseEmail, sqlUtc } from './values';
 // arrivals. Never: what is in the cart, what the contact already bought (unless replenishable),
 // anything out of stock, unpublished or deleted.
 
-const MINE_CHUNK = 20_000;
+// Order ids per mining transaction (about 3 staged rows each).
+const MINE_CHUNK = 100_000;
 
 export interface RecommendationContext {
   contact?: ContactRef;
@@ -131,34 +132,44 @@ export function createRecommendationReader(ctx: ShopContext, orders: OrderReader
     const hpos = await ctx.hpos();
     if (!hpos) await orders.syncIndex();
     const settle = sqlUtc(new Date(ctx.clock.now().getTime() - (o().settleHours ?? 48) * 3_600_000));
-    const [cur] = await ctx.rows(ctx.q.facts.stateGet, ['pairs_cursor']);
-    let cursor = Number(cur?.value ?? 0);
-    const [mx] = await ctx.rows(hpos ? q.hposMaxOrderId : q.legacyMaxOrderId, [settle]);
-    const maxId = Number(mx?.max_id ?? 0);
-    const [tot] = await ctx.rows(ctx.q.facts.stateGet, ['pairs_orders']);
-    let total = Number(tot?.value ?? 0);
+    const conn = await ctx.pool.getConnection();
+    const lock = `${ctx.prefix}retain_shop_mine_pairs`;
     let mined = 0;
-    while (cursor < maxId) {
-      const upTo = Math.min(maxId, cursor + MINE_CHUNK);
-      const params = [cursor, upTo, ctx.paidStatuses];
-      const conn = await ctx.pool.getConnection();
-      try {
+    try {
+      // The staging table is shared: one miner at a time per shop; the cursor is read under the lock.
+      const [[got]] = (await conn.query(q.mineLock, [lock])) as unknown as [[{ got: number | null }]];
+      if (Number(got?.got) !== 1) throw new Error('another bought-together mining run holds the lock');
+      const state = async (name: string) => Number(((await conn.query(ctx.q.facts.stateGet, [name])) as unknown as [Array<{ value: string }>])[0][0]?.value ?? 0);
+      let cursor = await state('pairs_cursor');
+      let total = await state('pairs_orders');
+      const [[mx]] = (await conn.query(hpos ? q.hposMaxOrderId : q.legacyMaxOrderId, [settle])) as unknown as [[{ max_id: number | string }]];
+      const maxId = Number(mx?.max_id ?? 0);
+      while (cursor < maxId) {
+        const upTo = Math.min(maxId, cursor + MINE_CHUNK);
+        // TRUNCATE commits, so it runs before the chunk's transaction; the chunk is staged, folded
+        // and the cursor moved in one transaction.
+        await conn.query(q.mineClear);
         await conn.beginTransaction();
-        await conn.query(hpos ? q.hposMinePairs : q.legacyMinePairs, [...params, ...params]);
-        await conn.query(hpos ? q.hposMineSingles : q.legacyMineSingles, params);
-        const [[c]] = (await conn.query(hpos ? q.hposMineCount : q.legacyMineCount, params)) as unknown as [[{ n: number }]];
-        mined += Number(c?.n ?? 0);
-        total += Number(c?.n ?? 0);
-        await conn.query(ctx.q.facts.stateSet, ['pairs_cursor', String(upTo)]);
-        await conn.query(ctx.q.facts.stateSet, ['pairs_orders', String(total)]);
-        await conn.commit();
-      } catch (err) {
-        await conn.rollback().catch(() => undefined);
-        throw err;
-      } finally {
-        conn.release();
+        try {
+          await conn.query(hpos ? q.hposMineStage : q.legacyMineStage, [cursor, upTo, ctx.paidStatuses]);
+          await conn.query(q.minePairs);
+          await conn.query(q.mineSingles);
+          const [[c]] = (await conn.query(q.mineCount)) as unknown as [[{ n: number }]];
+          mined += Number(c?.n ?? 0);
+          total += Number(c?.n ?? 0);
+          await conn.query(ctx.q.facts.stateSet, ['pairs_cursor', String(upTo)]);
+          await conn.query(ctx.q.facts.stateSet, ['pairs_orders', String(total)]);
+          await conn.commit();
+        } catch (err) {
+          await conn.rollback().catch(() => undefined);
+          throw err;
+        }
+        cursor = upTo;
       }
-      cursor = upTo;
+      await conn.query(q.mineClear);
+    } finally {
+      await conn.query(q.mineUnlock, [lock]).catch(() => undefined);
+      conn.release();
     }
     return mined;
   }

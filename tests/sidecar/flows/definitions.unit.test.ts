@@ -8,10 +8,30 @@ describe('RETAIN_FLOWS_FILE', () => {
     expect(welcome.enabled).toBe(false);
     expect(welcome.version).toBe(defaultFlows[0]!.version + 1);
     expect(welcome.steps).toEqual([
-      { template: 'flows/welcome/1', delayMs: 0 },
-      { template: 'flows/welcome/2', delayMs: 36 * HOUR },
+      { template: 'flows/welcome/1', delayMs: 0, coupon: null },
+      { template: 'flows/welcome/2', delayMs: 36 * HOUR, coupon: null },
     ]);
     expect(welcome.settings.discount_code).toBe('HELLO');
+  });
+
+  it('changes a step\'s coupon, keeps it when not named, and removes it with null', () => {
+    const flows = applyFlowsFile(`flows:
+  abandoned_cart:
+    steps:
+      - delay: 2h
+      - delay: 1d
+        coupon: { type: fixed_cart, amount: 5, expires_in_days: 3 }
+      - delay: 3d
+        coupon: null
+`);
+    const cart = flows.find((f) => f.id === 'abandoned_cart')!;
+    expect(cart.steps.map((s) => [s.delayMs, s.coupon])).toEqual([
+      [2 * HOUR, null],
+      [DAY, { type: 'fixed_cart', amount: '5', expiresInDays: 3, freeShipping: false }],
+      [3 * DAY, null],
+    ]);
+    const defaults = defaultFlows.find((f) => f.id === 'abandoned_cart')!;
+    expect(defaults.steps[2]!.coupon).toEqual({ type: 'percent', amount: '10', expiresInDays: 7, freeShipping: false });
   });
 
   it('leaves flows it does not name as they are', () => {

@@ -84,8 +84,9 @@ describe('the welcome series, end to end', () => {
       { step: 2, status: 'skipped', reason: 'unsubscribed' },
     ]);
     const [timeline] = await s.db.pool.query<Row[]>("SELECT t.kind, t.detail FROM wp_retain_timeline t JOIN wp_retain_contacts c ON c.id = t.contact_id WHERE c.email = 'eli@example.com' ORDER BY t.at, t.id");
-    expect(timeline.map((t) => t.kind)).toEqual(['event', 'enrolled', 'submitted', 'unsubscribed', 'skipped']);
+    expect(timeline.map((t) => t.kind)).toEqual(['event', 'enrolled', 'submitted', 'unsubscribed', 'skipped', 'exited']);
     expect(JSON.parse(timeline[4]!.detail)).toEqual({ reason: 'unsubscribed' });
+    expect(JSON.parse(timeline[5]!.detail)).toEqual({ reason: 'unsubscribed' });
   });
 
   it('does not enroll a customer who gave no marketing consent', async () => {

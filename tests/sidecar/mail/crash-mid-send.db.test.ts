@@ -34,6 +34,8 @@ describe('a sidecar killed mid-send', () => {
     MAILGUN_URL: mg.url,
     RETAIN_POLL_SECONDS: '1',
     RETAIN_CLAIM_TIMEOUT_SECONDS: '2',
+    // Real time here: the night must not defer these sends.
+    RETAIN_QUIET_HOURS: 'off',
   });
   const start = async () => {
     const c = await startChildSidecar(env());

@@ -1,26 +1,17 @@
 import path from 'node:path';
 import { createRenderer, RenderError } from '../../../sidecar/src/render/renderer';
+import { sampleContext } from '../../../sidecar/src/render/samples';
 
 const root = path.resolve(__dirname, '../../../templates');
 
-const context = (over: Record<string, unknown> = {}) => ({
-  language: 'en',
-  direction: 'ltr',
-  shop: { name: 'Brew & Leaf Co.', url: 'https://shop.example.test', postal_address: 'Kastanienallee 12, 10435 Berlin, DE', currency: 'EUR' },
-  customer: { email: 'dana@example.com', first_name: 'Dana', last_name: 'Levi', name: 'Dana Levi' },
-  flow: { id: 'welcome', step: 1 },
-  unsubscribe_url: 'https://retain.example.test/u/TOKEN',
-  reason: 'You are receiving this email because you signed up for news from Brew & Leaf Co.',
-  discount_code: 'WELCOME10',
-  discount_text: '10% off',
-  ...over,
-});
+const context = (over: Record<string, unknown> = {}) =>
+  sampleContext('welcome', 1, { reason: 'You are receiving this email because you signed up for news from Brew & Leaf Co.', ...over });
 
 describe('the welcome templates', () => {
   const renderer = createRenderer(root);
 
   it.each(['flows/welcome/1', 'flows/welcome/2'])('%s renders a complete email', async (name) => {
-    const email = await renderer.render(name, context());
+    const email = await renderer.render(name, context({ flow: { id: 'welcome', step: Number(name.slice(-1)) } }));
     expect(email.subject.length).toBeGreaterThan(5);
     expect(email.preheader.length).toBeGreaterThan(5);
     expect(email.html).toMatch(/^<!DOCTYPE html>/);

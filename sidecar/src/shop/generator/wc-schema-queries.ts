@@ -249,4 +249,10 @@ export const wcSchemaQueries = {
   /** WooCommerce tables already present in the current database (the ones the generator would write). */
   existingTables: `SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?)`,
   insertPrefix: (prefix: string, table: string, columns: string[]) => `INSERT INTO ${q(prefix, table)} (${columns.join(',')}) VALUES `,
+  /** The file name is a label: the driver streams the rows (infileStreamFactory), nothing is read from disk. */
+  loadData: (prefix: string, table: string, columns: string[]) =>
+    `LOAD DATA LOCAL INFILE 'retain-gen-shop.tsv' INTO TABLE ${q(prefix, table)} CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${columns.join(',')})`,
+  bulkSession: 'SET SESSION unique_checks = 0, SESSION foreign_key_checks = 0, SESSION net_read_timeout = 600',
+  localInfile: 'SELECT @@GLOBAL.local_infile AS on_',
+  setLocalInfile: (on: boolean) => `SET GLOBAL local_infile = ${on ? 1 : 0}`,
 };

@@ -1,0 +1,157 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+// Translated strings live in `templates/strings/<lang>.json`, one file per language; a shop adds a
+// language by adding a file. Keys are nested objects addressed with dots ("cart.title"); a value is
+// a string with `{{ name }}` placeholders, or an object of plural forms (zero, one, two, few, many,
+// other) chosen with Intl.PluralRules when the caller passes `count`.
+
+export type Direction = 'ltr' | 'rtl';
+
+export interface StringsBundle {
+  /** The file's name without `.json`: a BCP 47 tag such as `he`, `sr` or `pt-BR`. */
+  lang: string;
+  dir: Direction;
+  strings: Record<string, unknown>;
+}
+
+export const FALLBACK_LANGUAGE = 'en';
+
+const RTL = new Set(['ar', 'arc', 'ckb', 'dv', 'fa', 'he', 'iw', 'ku', 'ps', 'sd', 'ug', 'ur', 'yi']);
+
+export function directionOf(lang: string): Direction {
+  try {
+    const info = (new Intl.Locale(lang) as unknown as { textInfo?: { direction?: string } }).textInfo;
+    if (info?.direction === 'rtl' || info?.direction === 'ltr') return info.direction;
+  } catch {
+    // not a valid tag: fall through to the list
+  }
+  return RTL.has(lang.split('-')[0]!.toLowerCase()) ? 'rtl' : 'ltr';
+}
+
+export class StringsError extends Error {
+  constructor(readonly file: string, message: string) {
+    super(`${file}: ${message}`);
+    this.name = 'StringsError';
+  }
+}
+
+/** Reads every `<dir>/*.json`; a file that does not parse stops start-up, naming the file. */
+export function loadStrings(dir: string): Map<string, StringsBundle> {
+  const out = new Map<string, StringsBundle>();
+  if (!existsSync(dir)) return out;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    const lang = file.slice(0, -'.json'.length);
+    let strings: unknown;
+    try {
+      strings = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
+    } catch (err) {
+      throw new StringsError(file, `not valid JSON: ${(err as Error).message}`);
+    }
+    if (!strings || typeof strings !== 'object' || Array.isArray(strings)) throw new StringsError(file, 'must hold one JSON object');
+    const meta = (strings as { _meta?: { dir?: string } })._meta;
+    const dirOverride = meta?.dir === 'rtl' || meta?.dir === 'ltr' ? meta.dir : null;
+    out.set(lang.toLowerCase(), { lang, dir: dirOverride ?? directionOf(lang), strings: strings as Record<string, unknown> });
+  }
+  return out;
+}
+
+/** `he_IL` (WordPress) → `he-IL`; null for anything that is not a usable BCP 47 tag. */
+export function toBcp47(locale: string | null | undefined): string | null {
+  if (!locale) return null;
+  const tag = locale.trim().replace(/_/g, '-').replace(/\.[^.]*$/, '');
+  if (!tag) return null;
+  try {
+    return Intl.getCanonicalLocales(tag)[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export interface ResolvedLanguage {
+  /** The strings file used (its key): `he`, `sr`, `en`. */
+  language: string;
+  /** The tag Intl formats numbers and dates with: the candidate's full tag when its language matched. */
+  locale: string;
+  dir: Direction;
+}
+
+/**
+ * Picks the first candidate (contact's locale, then the order's, then the shop's) that has a
+ * strings file, by full tag first (`pt-BR`) then by language (`pt`); English when none has.
+ */
+export function resolveLanguage(candidates: Array<string | null | undefined>, bundles: Map<string, StringsBundle>): ResolvedLanguage {
+  for (const c of candidates) {
+    const tag = toBcp47(c);
+    if (!tag) continue;
+    const full = bundles.get(tag.toLowerCase());
+    if (full) return { language: full.lang, locale: tag, dir: full.dir };
+    const base = bundles.get(tag.split('-')[0]!.toLowerCase());
+    if (base) return { language: base.lang, locale: tag, dir: base.dir };
+  }
+  const en = bundles.get(FALLBACK_LANGUAGE);
+  return { language: en?.lang ?? FALLBACK_LANGUAGE, locale: FALLBACK_LANGUAGE, dir: 'ltr' };
+}
+
+function lookup(strings: Record<string, unknown>, key: string): unknown {
+  let node: unknown = strings;
+  for (const part of key.split('.')) {
+    if (!node || typeof node !== 'object' || !Object.prototype.hasOwnProperty.call(node, part)) return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
+
+const PLURAL_FORMS = ['zero', 'one', 'two', 'few', 'many', 'other'];
+const numbers = new Map<string, Intl.NumberFormat>();
+function numberFormat(locale: string): Intl.NumberFormat {
+  let f = numbers.get(locale);
+  if (!f) numbers.set(locale, (f = new Intl.NumberFormat(locale)));
+  return f;
+}
+const plurals = new Map<string, Intl.PluralRules>();
+function pluralRules(locale: string): Intl.PluralRules {
+  let p = plurals.get(locale);
+  if (!p) plurals.set(locale, (p = new Intl.PluralRules(locale)));
+  return p;
+}
+
+/**
+ * Translates `key` into `language`, falling back to English, then fills `{{ name }}` placeholders.
+ * A key missing in English too is an error (a typo in a template must not send an email).
+ */
+export function translate(
+  bundles: Map<string, StringsBundle>,
+  language: string,
+  locale: string,
+  key: string,
+  args: Record<string, unknown>,
+): string {
+  let value = lookup(bundles.get(language.toLowerCase())?.strings ?? {}, key);
+  if (value === undefined || value === null || value === '') value = lookup(bundles.get(FALLBACK_LANGUAGE)?.strings ?? {}, key);
+  if (value === undefined || value === null) throw new Error(`no translation for "${key}" (strings/${FALLBACK_LANGUAGE}.json)`);
+  if (typeof value === 'object' && !Array.isArray(value)) {
+    const forms = value as Record<string, unknown>;
+    if (!Object.keys(forms).some((k) => PLURAL_FORMS.includes(k))) throw new Error(`"${key}" names a group of strings, not one string`);
+    const count = Number(args.count ?? 0);
+    const exact = count === 0 && typeof forms.zero === 'string' ? 'zero' : null;
+    const form = exact ?? pluralRules(locale).select(count);
+    value = forms[form] ?? forms.other;
+  }
+  if (typeof value !== 'string') throw new Error(`"${key}" is not a string`);
+  const text = (raw: unknown) => (raw === null || raw === undefined ? '' : typeof raw === 'number' ? numberFormat(locale).format(raw) : String(raw));
+  const need = (name: string) => {
+    if (!Object.prototype.hasOwnProperty.call(args, name)) throw new Error(`"${key}" needs "${name}"`);
+    return text(args[name]);
+  };
+  // "[[, {{ name }}]]" is kept only when every placeholder inside it has a value.
+  const optional = value.replace(/\[\[([\s\S]*?)\]\]/g, (_m, inner: string) =>
+    [...inner.matchAll(PLACEHOLDER)].every((m) => need(m[1]!).trim() !== '') ? inner : '');
+  // A value ending in "." before a "." in the text ("… from Brew & Leaf Co..") gives one full stop.
+  return optional.replace(PLACEHOLDER, (_m, name: string, dot: string) => {
+    const s = need(name);
+    return dot && s.endsWith('.') ? s : s + dot;
+  });
+}
+
+const PLACEHOLDER = /\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}(\.?)/gi;
