@@ -23,7 +23,7 @@ async function main(): Promise<void> {
       reps: { type: 'string' }, seconds: { type: 'string' }, clients: { type: 'string' }, concurrency: { type: 'string' },
       'drain-jobs': { type: 'string' }, 'lateness-rate': { type: 'string' }, 'lateness-seconds': { type: 'string' }, 'poll-seconds': { type: 'string' },
       only: { type: 'string' }, 'shop-customers': { type: 'string' }, 'shop-orders': { type: 'string' }, 'shop-storage': { type: 'string' },
-      'skip-shop': { type: 'boolean' }, 'skip-spine': { type: 'boolean' },
+      'skip-shop': { type: 'boolean' }, 'skip-spine': { type: 'boolean' }, 'skip-render': { type: 'boolean' }, 'skip-webhooks': { type: 'boolean' },
     },
   });
   const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
@@ -80,6 +80,28 @@ async function main(): Promise<void> {
         rows.push({ metric: 'shop reader', value: NaN, unit: '', note: `skipped: benchShop threw: ${message}` });
         out.shop = { error: message };
       }
+    }
+  }
+
+  if (!values['skip-render']) {
+    say('== render');
+    try {
+      const { benchRender } = await import('./render');
+      for (const r of await benchRender()) {
+        rows.push({ metric: r.name, value: r.value, unit: r.unit, target: r.target, pass: r.value >= 1000 });
+      }
+    } catch (err) {
+      rows.push({ metric: 'render', value: NaN, unit: '', pass: false, note: `failed: ${(err as Error).message.slice(0, 120)}` });
+    }
+  }
+
+  if (!values['skip-webhooks']) {
+    say('== webhooks');
+    try {
+      const { benchWebhooks } = await import('./webhooks');
+      rows.push(...(await benchWebhooks({ events: num(process.env.BENCH_WEBHOOK_EVENTS) ?? 10_000, log: say })));
+    } catch (err) {
+      rows.push({ metric: 'webhooks', value: NaN, unit: '', pass: false, note: `failed: ${(err as Error).message.slice(0, 120)}` });
     }
   }
 

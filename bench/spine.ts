@@ -11,7 +11,7 @@ import { signedHeaders } from '../sidecar/src/signing/request-signature';
 import { startFakeMailgun, type FakeMailgun } from '../tests/fake-mailgun';
 import { startChildSidecar, ROOT, type ChildSidecar } from '../tests/support/child-sidecar';
 import { createTestDatabase, type TestDatabase } from '../tests/support/db';
-import { seedStoreOptions } from '../tests/support/shop';
+import { seedShop } from '../tests/support/shop';
 import { grantedConsent, MAILGUN_DOMAIN, TEST_SECRET } from '../tests/support/sidecar';
 
 // The spine benchmark: what MariaDB itself sustains for event-sized rows on this machine, then
@@ -300,10 +300,10 @@ async function intakeTrial(child: ChildSidecar, statusPool: mysql.Pool, clients:
 async function intakeMode(perRequest: number, o: Required<Omit<SpineOptions, 'pollSeconds' | 'only'>>, flowsFile: string, deadline: number) {
   const say = o.log;
   const db = await createTestDatabase({ label: perRequest === 1 ? 'intake1' : 'intake500' });
-  await seedStoreOptions(db.pool, db.prefix);
+  await seedShop(db.url, db.pool, db.prefix);
   const statusPool = mysql.createPool({ uri: db.url, connectionLimit: 2 });
   const child = await startChildSidecar({
-    RETAIN_SHOP_DB_URL: db.url, RETAIN_TABLE_PREFIX: db.prefix, RETAIN_SECRET: TEST_SECRET, RETAIN_PUBLIC_URL: 'https://retain.shop.example.test',
+    RETAIN_SHOP_DB_URL: db.url, RETAIN_TABLE_PREFIX: db.prefix, RETAIN_SECRET: TEST_SECRET, RETAIN_PUBLIC_URL: 'https://retain.shop.example.test', RETAIN_QUIET_HOURS: 'off', RETAIN_FREQUENCY_CAP: 'off',
     RETAIN_FLOWS_FILE: flowsFile, RETAIN_OUTBOX_DIR: mkdtempSync(path.join(tmpdir(), 'retain-bench-outbox-')), LOG_LEVEL: 'warn', ...profEnv(),
   });
   const trials: Array<IntakeResult & { acceptedTotal: number }> = [];
@@ -345,9 +345,9 @@ interface Prepared { db: TestDatabase; ids: number[] }
 /** N subscribers with consent → N welcome jobs, made by the real intake and processor, parked in 2030. */
 async function prepareJobs(n: number, say: (s: string) => void): Promise<Prepared> {
   const db = await createTestDatabase({ label: 'sends' });
-  await seedStoreOptions(db.pool, db.prefix);
+  await seedShop(db.url, db.pool, db.prefix);
   const config = loadConfig({
-    RETAIN_SHOP_DB_URL: db.url, RETAIN_TABLE_PREFIX: db.prefix, RETAIN_SECRET: TEST_SECRET, RETAIN_PUBLIC_URL: 'https://retain.shop.example.test',
+    RETAIN_SHOP_DB_URL: db.url, RETAIN_TABLE_PREFIX: db.prefix, RETAIN_SECRET: TEST_SECRET, RETAIN_PUBLIC_URL: 'https://retain.shop.example.test', RETAIN_QUIET_HOURS: 'off', RETAIN_FREQUENCY_CAP: 'off',
     RETAIN_OUTBOX_DIR: mkdtempSync(path.join(tmpdir(), 'retain-bench-outbox-')), LOG_LEVEL: 'silent',
   });
   const sidecar = await buildSidecar(config, createLogger('silent'));
@@ -451,7 +451,7 @@ async function sendsPhase(o: Required<Omit<SpineOptions, 'pollSeconds' | 'only'>
   };
   const startChild = (c: number) =>
     startChildSidecar({
-      RETAIN_SHOP_DB_URL: p.db.url, RETAIN_TABLE_PREFIX: p.db.prefix, RETAIN_SECRET: TEST_SECRET, RETAIN_PUBLIC_URL: 'https://retain.shop.example.test',
+      RETAIN_SHOP_DB_URL: p.db.url, RETAIN_TABLE_PREFIX: p.db.prefix, RETAIN_SECRET: TEST_SECRET, RETAIN_PUBLIC_URL: 'https://retain.shop.example.test', RETAIN_QUIET_HOURS: 'off', RETAIN_FREQUENCY_CAP: 'off',
       MAILGUN_API_KEY: fake.apiKey, MAILGUN_DOMAIN, MAILGUN_URL: fake.url, RETAIN_RUNNER_CONCURRENCY: String(c), LOG_LEVEL: 'warn', ...profEnv(),
       ...(o.pollSeconds ? { RETAIN_POLL_SECONDS: o.pollSeconds } : {}),
     });

@@ -2,6 +2,7 @@ import { engagementMigrations } from '../engagement/migrations';
 import { flowMigrations } from '../flows/migrations';
 import { reportMigrations } from '../reports/migrations';
 import { shopMigrations } from '../shop/migrations';
+import { innodbTable as table } from './sql';
 
 // The sidecar's own tables, as ordered, append-only migrations. Never edit a shipped one: add the
 // next. Every table is `{prefix}retain_*` so it sits beside WooCommerce's without touching them.
@@ -12,8 +13,6 @@ export interface Migration {
   name: string;
   statements: string[];
 }
-
-const table = (body: string) => `${body} ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`;
 
 const spineMigrations: Migration[] = [
   {

@@ -26,6 +26,9 @@ export function multiRow(sql: QueryText, rows: number): string {
   return sql.replace(tuple, Array.from({ length: rows }, () => tuple).join(', '));
 }
 
+/** DDL for one of our tables: InnoDB, full UTF-8. */
+export const innodbTable = (body: string) => `${body} ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`;
+
 export async function verifyQueries(pool: Pool, sets: Record<string, QuerySet<string>>): Promise<void> {
   const conn = await pool.getConnection();
   try {

@@ -1,10 +1,10 @@
 import type { Migration } from '../db/migrations';
+import { innodbTable as table } from '../db/sql';
 
 // Tables of this capability (versions 200 and up); see db/migrations.ts for the ranges.
 // New columns on contacts and messages live there (not in side tables) so that erasing a contact
 // or anonymising a message takes them along without the privacy code knowing about them.
 
-const table = (body: string) => `${body} ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`;
 
 export const engagementMigrations: Migration[] = [
   {

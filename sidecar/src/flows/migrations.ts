@@ -1,7 +1,7 @@
 import type { Migration } from '../db/migrations';
+import { innodbTable as table } from '../db/sql';
 
 // Tables of the flows (versions 300 and up); see db/migrations.ts for the ranges.
-const table = (body: string) => `${body} ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`;
 
 export const flowMigrations: Migration[] = [
   {

@@ -12,20 +12,21 @@ interface Waiting {
   reject: (err: unknown) => void;
 }
 
-/** Rows per INSERT when concurrent requests are written together. */
-const MAX_ROWS = 2000;
+/** Requests are combined into one INSERT up to this many rows; a full batch goes alone. */
+const MAX_ROWS = 500;
+/** INSERTs in flight at once: enough to keep the disk's group commit busy, few enough to batch. */
+const MAX_INFLIGHT = 4;
 
 /**
- * Stores events durably. Requests that arrive while a write is in flight are written together in
- * the next single INSERT (group commit): one commit and one fsync for many requests, which is what
- * lets single-event requests scale past the disk's commit rate. A request's promise resolves only
+ * Stores events durably. Requests that arrive while the write slots are busy are written together
+ * in the next single INSERT (group commit): one commit and one fsync for many small requests,
+ * which is what lets single-event requests scale past the disk's commit rate. A request's promise resolves only
  * once its events are committed; if the write fails, every request in it fails and nothing of
  * theirs is stored, so the plugin retries them whole.
  */
 export function createEventStore(pool: Pool, prefix: string, clock: Clock) {
   const q = intakeQueries(prefix);
   const waiting: Waiting[] = [];
-  let flushing = false;
 
   async function write(batch: Waiting[]): Promise<void> {
     const events = batch.flatMap((w) => w.events);
@@ -51,22 +52,39 @@ export function createEventStore(pool: Pool, prefix: string, clock: Clock) {
     batch.forEach((w, i) => w.resolve({ accepted: w.events.length, duplicates: counts[i]! }));
   }
 
-  async function flush(): Promise<void> {
-    flushing = true;
-    try {
-      while (waiting.length > 0) {
-        const batch: Waiting[] = [];
-        let rows = 0;
-        while (waiting.length > 0 && (batch.length === 0 || rows + waiting[0]!.events.length <= MAX_ROWS)) {
-          const w = waiting.shift()!;
-          rows += w.events.length;
-          batch.push(w);
+  let inflight = 0;
+  /** Event ids being written now: a resend of one waits for that write, so its count is exact. */
+  const writing = new Set<string>();
+
+  /** Starts writes while slots are free; each takes what has queued up since the last one. */
+  function pump(): void {
+    while (inflight < MAX_INFLIGHT && waiting.length > 0) {
+      const batch: Waiting[] = [];
+      const ids = new Set<string>();
+      let rows = 0;
+      for (let i = 0; i < waiting.length && (batch.length === 0 || rows < MAX_ROWS); ) {
+        const w = waiting[i]!;
+        const clash = w.events.some((e) => writing.has(e.id));
+        if (clash || (batch.length > 0 && rows + w.events.length > MAX_ROWS)) {
+          i++;
+          continue;
         }
-        // A single multi-row INSERT is atomic under autocommit: one commit, all or nothing.
-        await write(batch).catch((err) => batch.forEach((w) => w.reject(err)));
+        waiting.splice(i, 1);
+        batch.push(w);
+        rows += w.events.length;
+        for (const e of w.events) ids.add(e.id);
       }
-    } finally {
-      flushing = false;
+      if (batch.length === 0) return; // everything waiting clashes with a write in flight
+      for (const id of ids) writing.add(id);
+      inflight++;
+      // A single multi-row INSERT is atomic under autocommit: one commit, all or nothing.
+      void write(batch)
+        .catch((err) => batch.forEach((w) => w.reject(err)))
+        .finally(() => {
+          for (const id of ids) writing.delete(id);
+          inflight--;
+          pump();
+        });
     }
   }
 
@@ -76,7 +94,7 @@ export function createEventStore(pool: Pool, prefix: string, clock: Clock) {
     append(events: ShopEvent[]): Promise<{ accepted: number; duplicates: number }> {
       return new Promise((resolve, reject) => {
         waiting.push({ events, resolve, reject });
-        if (!flushing) void flush();
+        pump();
       });
     },
   };

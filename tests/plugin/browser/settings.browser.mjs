@@ -3,7 +3,7 @@
 // (npx tsx sidecar/src/main.ts) when it exists, else a small signed stub of /v1/health and
 // /v1/admin/status (it checks signatures for real).
 // Env (set by scripts/test-plugin.sh): RETAIN_WP_ROOT, RETAIN_WP_PORT, RETAIN_WP_DB_*.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
@@ -67,8 +67,10 @@ async function sidecar() {
   }
   if (existsSync(path.join(repo, 'sidecar/src/main.ts')) && process.env.RETAIN_TEST_USE_STUB !== '1') {
     const sidecarPort = port + 1;
-    // The test shop's own database is the shop the sidecar reads (read-only), as in production.
-    const db = `mysql://${process.env.RETAIN_WP_DB_USER}:${process.env.RETAIN_WP_DB_PASSWORD}@${process.env.RETAIN_WP_DB_HOST}/${process.env.RETAIN_WP_DB_NAME}`;
+    // The sidecar reads WooCommerce's tables, which the stand-in does not create: it gets a small
+    // generated shop of its own (WooCommerce's real table layout) in a database beside WordPress's.
+    const db = `mysql://${process.env.RETAIN_WP_DB_USER}:${process.env.RETAIN_WP_DB_PASSWORD}@${process.env.RETAIN_WP_DB_HOST}/${process.env.RETAIN_WP_DB_NAME}_shop`;
+    execFileSync('npx', ['tsx', 'scripts/gen-shop.ts', '--db', db, '--force', '--customers', '10', '--orders', '20', '--products', '5', '--quiet'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
     const url = `http://127.0.0.1:${sidecarPort}`;
     const child = spawn('npx', ['tsx', 'sidecar/src/main.ts'], {
       cwd: repo, stdio: ['ignore', 'ignore', 'pipe'], detached: true, // own process group: npx → tsx → node all stop together
@@ -82,7 +84,8 @@ async function sidecar() {
       return { url, kind: 'real', secret: SECRET, close() {} };
     } catch {
       stop(child);
-      console.log(`browser: the real sidecar did not start, using the signed stub instead:\n${err.split('\n').slice(0, 8).join('\n')}`);
+      // A sidecar that cannot start is a failure here, never a reason to test a stand-in.
+      throw new Error(`the real sidecar did not start:\n${err.split('\n').slice(0, 8).join('\n')}`);
     }
   }
   const stub = await startStub();

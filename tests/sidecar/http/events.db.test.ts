@@ -48,6 +48,19 @@ describe('POST /v1/events', () => {
     expect(consents).toHaveLength(1);
   });
 
+  it('stores concurrent requests once each, and counts duplicates right when they share a write', async () => {
+    const stored = event('product.viewed', { product_id: 7, email: 'race@example.com' });
+    await post(JSON.stringify(stored)).expect(202);
+    const fresh = Array.from({ length: 30 }, (_, i) => event('product.viewed', { product_id: 100 + i, email: 'race@example.com' }));
+    // 30 new events, each sent twice, plus 10 resends of the stored one: 70 requests at once.
+    const bodies = [...fresh, ...fresh, ...Array(10).fill(stored)].map((e) => JSON.stringify(e));
+    const answers = await Promise.all(bodies.map((b) => post(b).expect(202)));
+    const duplicates = answers.reduce((n, r) => n + r.body.duplicates, 0);
+    expect(duplicates).toBe(40);
+    const [rows] = await s.db.pool.query<Row[]>('SELECT COUNT(*) AS n FROM wp_retain_events WHERE event_id IN (?)', [[stored.id, ...fresh.map((e) => e.id)]]);
+    expect(Number(rows[0]!.n)).toBe(31);
+  });
+
   describe('refuses bad input with a stable code and stores nothing', () => {
     const good = JSON.stringify({ events: [event('product.viewed', { product_id: 1, email: 'a@example.com' })] });
 
