@@ -92,6 +92,29 @@ final class SidecarClient {
 		return $this->request( 'GET', '/v1/admin/contacts/' . rawurlencode( strtolower( $email ) ) . '/export' );
 	}
 
+	public function flows(): array {
+		return $this->request( 'GET', '/v1/admin/flows' );
+	}
+
+	/** @param array<string,mixed> $changes enabled, steps, settings (docs/events.md). */
+	public function save_flow( string $id, array $changes ): array {
+		return $this->request( 'PUT', '/v1/admin/flows/' . rawurlencode( $id ), (string) wp_json_encode( (object) $changes ) );
+	}
+
+	/** @param array<string,mixed> $target flow, step, email?, locale? */
+	public function preview_template( array $target ): array {
+		return $this->request( 'POST', '/v1/admin/templates/preview', (string) wp_json_encode( $target ), true, 20 );
+	}
+
+	/** @param array<string,mixed> $target flow, step, to, email? */
+	public function test_send( array $target ): array {
+		return $this->request( 'POST', '/v1/admin/templates/test-send', (string) wp_json_encode( $target ), true, 30 );
+	}
+
+	public function timeline( string $email ): array {
+		return $this->request( 'GET', '/v1/contacts/' . rawurlencode( strtolower( $email ) ) . '/timeline' );
+	}
+
 	public function erase_contact( string $email ): array {
 		return $this->request( 'POST', '/v1/admin/contacts/' . rawurlencode( strtolower( $email ) ) . '/erase', '{}' );
 	}

@@ -68,6 +68,7 @@ const envSchema = z
     RETAIN_DOUBLE_OPT_IN: flag(false),
     RETAIN_SOFT_BOUNCE_LIMIT: z.coerce.number().int().min(1).max(100).default(3),
     RETAIN_SOFT_BOUNCE_WINDOW_HOURS: z.coerce.number().min(1).max(24 * 30).default(72),
+    RETAIN_ATTRIBUTION_DAYS: z.coerce.number().min(0.5).max(90).default(5),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   });
 
@@ -110,6 +111,8 @@ export interface Config {
   /** This many temporary failures for one address within the window suppress it. */
   softBounceLimit: number;
   softBounceWindowMs: number;
+  /** An order counts for the last Retain email the contact clicked within this many days before it. */
+  attributionWindowMs: number;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -158,6 +161,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     doubleOptIn: e.RETAIN_DOUBLE_OPT_IN,
     softBounceLimit: e.RETAIN_SOFT_BOUNCE_LIMIT,
     softBounceWindowMs: e.RETAIN_SOFT_BOUNCE_WINDOW_HOURS * 3_600_000,
+    attributionWindowMs: e.RETAIN_ATTRIBUTION_DAYS * 86_400_000,
     logLevel: e.LOG_LEVEL,
   });
 }

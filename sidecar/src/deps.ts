@@ -16,10 +16,11 @@ import { createWebhookService } from './engagement/webhooks';
 import { engagementChecks } from './engagement/hygiene';
 import { createPreferenceService } from './engagement/preferences';
 import { createFeedbackService } from './engagement/feedback';
+import { createStayService } from './engagement/stay';
 import { applyFlowsFile, defaultFlows, type FlowDefinition } from './flows/definitions';
 import { createFlowEngine, SEND_JOB } from './flows/flows';
 import { coreChecks, createSendGate } from './flows/gate';
-import { exitChecks, frequencyCap, quietHours, type SendingRules } from './flows/rules';
+import { exitChecks, frequencyCap, quietHours, unengagedCheck, type SendingRules } from './flows/rules';
 import { createTriggers } from './flows/triggers';
 import { createCouponClient } from './flows/coupons';
 import { createStepData } from './flows/step-data';
@@ -135,6 +136,7 @@ export async function buildSidecar(config: Config, log: Logger, opts: BuildOptio
     const rules = () => sendingRules;
     const gate = createSendGate([
       ...coreChecks(contacts),
+      unengagedCheck({ engine }),
       exitChecks({ shop, engine, paidStatuses }),
       frequencyCap({ engine, clock, rules }),
       quietHours({ clock, shop, rules }),
@@ -176,8 +178,9 @@ export async function buildSidecar(config: Config, log: Logger, opts: BuildOptio
     const status = createStatusService({ pool: statePool, prefix, transport: transport.name, jobs, messages, processor });
     const privacy = createPrivacyService({ pool: statePool, clock, contacts });
     const feedback = createFeedbackService({ pool: statePool, clock, contacts, secret: config.secret });
+    const stay = createStayService({ pool: statePool, clock, contacts, engine, secret: config.secret });
     const previews = createPreviewService({ pool: statePool, contacts, shop, renderer, flows, transport, publicUrl: config.publicUrl, from: config.from, mailDomain: config.mailgun?.domain ?? null });
-    const app = createApp({ log, clock, secret: config.secret, intake, unsubscribe, status, privacy, feedback, flowRegistry, webhooks, preferences, previews, outboxDir: config.mailgun ? null : path.resolve(config.outboxDir) });
+    const app = createApp({ log, clock, secret: config.secret, intake, unsubscribe, status, privacy, feedback, stay, flowRegistry, webhooks, preferences, previews, outboxDir: config.mailgun ? null : path.resolve(config.outboxDir) });
 
     return {
       app, runner, statePool, shopPool, shop, transport, status, flows, scans, privacy,

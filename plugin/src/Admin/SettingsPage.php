@@ -23,12 +23,14 @@ final class SettingsPage {
 	private SidecarClient $client;
 	private Outbox $outbox;
 	private Delivery $delivery;
+	private SidecarTabs $tabs;
 
 	public function __construct( Settings $settings, SidecarClient $client, Outbox $outbox, Delivery $delivery ) {
 		$this->settings = $settings;
 		$this->client   = $client;
 		$this->outbox   = $outbox;
 		$this->delivery = $delivery;
+		$this->tabs     = new SidecarTabs( $client, fn( string $tab, array $args = array() ): string => $this->url( $tab, $args ) );
 	}
 
 	public function register(): void {
@@ -36,6 +38,7 @@ final class SettingsPage {
 		add_action( 'admin_post_retain_save_settings', array( $this, 'save' ) );
 		add_action( 'admin_post_retain_test_connection', array( $this, 'test_connection' ) );
 		add_action( 'admin_post_retain_retry_failed', array( $this, 'retry_failed' ) );
+		$this->tabs->register();
 	}
 
 	public function menu(): void {
@@ -143,8 +146,17 @@ final class SettingsPage {
 			case 'connection':
 				$this->render_connection();
 				break;
+			case 'flows':
+				$this->tabs->render_flows();
+				break;
+			case 'templates':
+				$this->tabs->render_templates();
+				break;
+			case 'contacts':
+				$this->tabs->render_contacts();
+				break;
 			default:
-				echo '<p class="retain-later">' . esc_html__( 'This page comes in a later version of Retain. Until then, flows, templates, reports and contact timelines are managed in the sidecar.', 'retain' ) . '</p>';
+				echo '<p class="retain-later">' . esc_html__( 'This page comes in a later version of Retain. Until then, reports are in the sidecar.', 'retain' ) . '</p>';
 		}
 		echo '</div>';
 	}

@@ -34,13 +34,15 @@ export type ExitRule =
   /** The contact's cart is empty, or newer than the one the flow is about. */
   | 'cart_gone'
   /** The contact put something in a cart since entering. */
-  | 'carted';
+  | 'carted'
+  /** The contact opened or clicked an email since entering. */
+  | 'engaged';
 
 /** The kinds a contact can choose between in the preference centre. */
 export type FlowKind = 'news' | 'reminders' | 'offers';
 
 /** Date-based flows are entered by a daily scan instead of an event. */
-export type ScanName = 'birthday' | 'anniversary' | 'win_back' | 'vip' | 'search_abandonment';
+export type ScanName = 'birthday' | 'anniversary' | 'win_back' | 'vip' | 'search_abandonment' | 'reengagement';
 
 export interface FlowDefinition {
   id: string;
@@ -62,6 +64,8 @@ export interface FlowDefinition {
   freshnessMs: number;
   /** Free-form settings the templates read (e.g. a welcome discount code). */
   settings: Record<string, string | null>;
+  /** What finishing the last step does to the contact (the sunset marks them unengaged). */
+  onComplete?: 'mark_unengaged';
 }
 
 const step = (template: string, delayMs: number, coupon: CouponSpec | null = null): FlowStep => ({ template, delayMs, coupon });
@@ -126,6 +130,14 @@ export const defaultFlows: FlowDefinition[] = [
   {
     ...base, id: 'vip', name: 'Loyal / VIP', kind: 'offers', priority: 35, freshnessMs: 3 * DAY, scan: 'vip',
     steps: [step('flows/vip/1', 0, percent('15', 30))],
+  },
+  {
+    // "We miss you" with an offer; still silent 14 days later, the sunset notice, after which they
+    // get no more marketing email until they say they want it.
+    ...base, id: 'reengagement', name: 'Re-engagement and sunset', kind: 'news', priority: 15, freshnessMs: 3 * DAY, scan: 'reengagement', exits: ['engaged'],
+    steps: [step('flows/reengagement/1', 0, percent('15', 14)), step('flows/reengagement/2', 14 * DAY)],
+    settings: { silent_days_weekly: '90', silent_days: '180' },
+    onComplete: 'mark_unengaged',
   },
   {
     ...base, id: 'search_abandonment', name: 'Search abandonment', kind: 'reminders', priority: 75, freshnessMs: 12 * HOUR, scan: 'search_abandonment', exits: ['ordered'],

@@ -129,8 +129,12 @@ export function createFlowEngine(deps: { prefix: string; clock: Clock; jobs: Job
     /** After a step (sent, or dropped but the flow goes on): schedule the next, or complete. */
     async advance(db: Db, enrollment: Enrollment, finishedStep: number): Promise<void> {
       const flow = flowById(enrollment.flow);
-      if (flow && finishedStep < flow.steps.length) await scheduleStep(db, flow, enrollment, finishedStep + 1);
-      else await end(db, enrollment, 'completed', null);
+      if (flow && finishedStep < flow.steps.length) return scheduleStep(db, flow, enrollment, finishedStep + 1);
+      await end(db, enrollment, 'completed', null);
+      if (flow?.onComplete === 'mark_unengaged') {
+        await db.query(q.setUnengaged, [deps.clock.now(), deps.clock.now(), enrollment.contactId]);
+        await deps.contacts.addTimeline(db, enrollment.contactId, { kind: 'unengaged', flow: flow.id });
+      }
     },
 
     exit: (db: Db, enrollment: Enrollment, reason: string) => end(db, enrollment, 'exited', reason),

@@ -35,4 +35,13 @@ export const flowMigrations: Migration[] = [
       )`),
     ],
   },
+  {
+    version: 301,
+    name: 'flows: sunset of silent subscribers',
+    statements: [
+      // Set by the sunset email; a contact with it set gets no marketing email until they click
+      // the "keep me subscribed" link or an admin restores them.
+      `ALTER TABLE {retain_contacts} ADD COLUMN unengaged_at DATETIME(3) NULL`,
+    ],
+  },
 ];

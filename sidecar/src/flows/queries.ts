@@ -35,6 +35,18 @@ export const flowQueries = defineQueries({
       FROM {retain_searches} s JOIN {retain_contacts} c ON c.id = s.contact_id
       WHERE s.searched_at >= ? AND s.searched_at < ? AND s.contact_id > ? AND c.consent_state = 'granted' AND c.unsubscribed_at IS NULL
       GROUP BY s.contact_id, c.country ORDER BY s.contact_id LIMIT ?`,
+  // Silent: consented for longer than the window, and no open or click within it.
+  scanSilent: `SELECT id, country FROM {retain_contacts}
+      WHERE id > ? AND consent_state = 'granted' AND unsubscribed_at IS NULL AND unengaged_at IS NULL AND created_at < ?
+        AND (last_open_at IS NULL OR last_open_at < ?) AND (last_click_at IS NULL OR last_click_at < ?)
+      ORDER BY id LIMIT ?`,
+  // How often the shop emails: marketing messages per contact over the last 90 days.
+  recentSendRate: `SELECT COUNT(*) / GREATEST(COUNT(DISTINCT contact_id), 1) AS per_contact FROM {retain_messages} WHERE created_at >= ? AND status IN ('submitted', 'delivered')`,
+  engagedSince: `SELECT (last_open_at >= ? OR last_click_at >= ?) AS engaged FROM {retain_contacts} WHERE id = ?`,
+  setUnengaged: `UPDATE {retain_contacts} SET unengaged_at = ?, updated_at = ? WHERE id = ? AND unengaged_at IS NULL`,
+  clearUnengaged: `UPDATE {retain_contacts} SET unengaged_at = NULL, updated_at = ? WHERE id = ?`,
+  markEngaged: `UPDATE {retain_contacts} SET last_click_at = GREATEST(COALESCE(last_click_at, ?), ?) WHERE id = ?`,
+  isUnengaged: `SELECT unengaged_at FROM {retain_contacts} WHERE id = ?`,
   contactsByEmail: `SELECT id, email, country FROM {retain_contacts} WHERE email IN (?) AND consent_state = 'granted' AND unsubscribed_at IS NULL`,
   overrides: `SELECT flow, version, overrides FROM {retain_flow_settings}`,
   saveOverride: `INSERT INTO {retain_flow_settings} (flow, version, overrides, updated_at) VALUES (?, ?, ?, ?)

@@ -51,6 +51,11 @@ export function exitChecks(d: { shop: ShopReader; engine: FlowEngine; paidStatus
           if (items.length === 0) return skip('cart_emptied');
           break;
         }
+        case 'engaged': {
+          const [rows] = await db.query<Row[]>(d.engine.queries.engagedSince, [enrollment.startedAt, enrollment.startedAt, contact.id]);
+          if (Number(rows[0]?.engaged ?? 0) === 1) return skip('engaged');
+          break;
+        }
         case 'carted': {
           const [rows] = await db.query<Row[]>(d.engine.queries.cartedSince, [contact.id, enrollment.startedAt]);
           if (Number(rows[0]?.n ?? 0) > 0) return skip('carted');
@@ -59,6 +64,15 @@ export function exitChecks(d: { shop: ShopReader; engine: FlowEngine; paidStatus
       }
     }
     return null;
+  };
+}
+
+/** After the sunset, no marketing email until the contact asks for it again (the sunset flow itself excepted). */
+export function unengagedCheck(d: { engine: FlowEngine }): GateCheck {
+  return async ({ db, flow, contact }) => {
+    if (!flow || !contact || flow.purpose !== 'marketing' || flow.onComplete === 'mark_unengaged') return null;
+    const [rows] = await db.query<Row[]>(d.engine.queries.isUnengaged, [contact.id]);
+    return rows[0]?.unengaged_at ? skip('unengaged') : null;
   };
 }
 

@@ -124,6 +124,26 @@ export function createScans(d: { pool: Pool; prefix: string; clock: Clock; log: 
       return n;
     },
 
+    /**
+     * Subscribers silent (no open, no click) for 90 days when the shop emails about weekly, else
+     * 180 days. Keyed by the month, so a contact re-enters at most once a month.
+     */
+    async reengagement(day) {
+      const flow = enabled('reengagement');
+      if (!flow) return 0;
+      const now = d.clock.now().getTime();
+      const [rate] = await d.pool.query<Row[]>(q.recentSendRate, [new Date(now - 90 * DAY)]);
+      const weekly = Number(rate[0]?.per_contact ?? 0) >= 90 / 7;
+      const days = Number(weekly ? flow.settings.silent_days_weekly ?? 90 : flow.settings.silent_days ?? 180) || 180;
+      const since = new Date(now - days * DAY);
+      const month = `${day.year}-${String(day.month).padStart(2, '0')}`;
+      let n = 0;
+      for await (const rows of pages(q.scanSilent, [], [since, since, since])) {
+        for (const r of rows) if (await enroll(flow, Number(r.id), `reengagement:${r.id}:${month}`, `silent:${days}`, await localTimeOn(day, r.country, flow))) n++;
+      }
+      return n;
+    },
+
     /** Yesterday's searches (shop time) by contacts who bought nothing since, at their 10:00. */
     async search_abandonment(day) {
       const flow = enabled('search_abandonment');

@@ -148,6 +148,11 @@ export function createStepData(d: { pool: Pool; engine: FlowEngine; shop: ShopRe
         out.recommendations = recs(await d.shop.recommendations.forContact(ref(contact), 4));
         break;
       }
+      case 'reengagement': {
+        out.recommendations = recs(await d.shop.recommendations.forContact(ref(contact), 4));
+        out.stay_url = `${d.publicUrl}/s/${signToken(d.secret, { p: 'stay', c: contact.id, x: exp(FEEDBACK_TTL) })}`;
+        break;
+      }
       case 'search_abandonment': {
         const query = enrollment.subject?.startsWith('search:') ? enrollment.subject.slice(7).split(':').slice(1).join(':') : '';
         out.search = { query, url: `${shop.url}/?s=${encodeURIComponent(query)}&post_type=product` };

@@ -100,7 +100,7 @@ export const STEP_SAMPLES: Record<string, Record<string, unknown>> = {
   'win_back/1': { recommendations: SAMPLE_RECOMMENDATIONS.slice(0, 4), coupon: null },
   'win_back/2': { coupon: coupon('percent', '10', 'MISSYOU-10'), recommendations: SAMPLE_RECOMMENDATIONS.slice(0, 2) },
   'win_back/3': { coupon: coupon('percent', '20', 'MISSYOU-20'), recommendations: SAMPLE_RECOMMENDATIONS.slice(0, 2) },
-  'reengagement/1': { recommendations: SAMPLE_RECOMMENDATIONS.slice(0, 4) },
+  'reengagement/1': { recommendations: SAMPLE_RECOMMENDATIONS.slice(0, 4), coupon: coupon('percent', '15', 'MISSYOU-15') },
   'reengagement/2': { stay_url: 'https://retain.example.test/stay/TOKEN' },
   'vip/1': { loyalty: { orders: 12, total_spent: '684.20' }, coupon: coupon('fixed_cart', '15', 'VIP-THANKS-15'), recommendations: SAMPLE_RECOMMENDATIONS.slice(0, 2) },
 };

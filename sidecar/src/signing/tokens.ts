@@ -4,7 +4,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 //   base64url(payload) "." base64url(HMAC-SHA256(secret, "retain-token." + base64url(payload)))
 // The plugin verifies `restore` tokens with the same scheme (docs/events.md).
 
-export type TokenPurpose = 'unsubscribe' | 'restore' | 'preferences' | 'confirm' | 'feedback';
+export type TokenPurpose = 'unsubscribe' | 'restore' | 'preferences' | 'confirm' | 'feedback' | 'stay';
 
 export interface TokenPayload {
   p: TokenPurpose;
