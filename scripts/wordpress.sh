@@ -49,6 +49,8 @@ for t in /usr/share/wordpress/wp-content/themes/*/; do
   name="$(basename "$t")"; [ -e "$wp/wp-content/themes/$name" ] || ln -s "$(readlink -f "$t")" "$wp/wp-content/themes/$name"
 done
 ln -sfn "$root/plugin" "$wp/wp-content/plugins/retain"
+# A minimal theme of our own (Debian ships none) so a page can show the [retain_signup] form.
+ln -sfn "$root/tests/plugin/theme" "$wp/wp-content/themes/retain-test-theme"
 # The WooCommerce stand-in is a must-use plugin, so it loads before ours on every request.
 ln -sfn "$root/tests/plugin/stand-in/woocommerce-stand-in.php" "$wp/wp-content/mu-plugins/woocommerce-stand-in.php"
 cp "$root/tests/plugin/wp-config.php" "$wp/wp-config.php"

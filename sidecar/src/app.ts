@@ -20,10 +20,12 @@ import { statusRouter } from './http/status';
 import { unsubscribeRouter } from './http/unsubscribe';
 import { webhooksRouter } from './http/webhooks';
 import { preferencesRouter } from './http/preferences';
+import { reportsRouter } from './http/reports';
 import type { IntakeService } from './intake/intake';
 import type { Logger } from './logger';
 import type { StatusService } from './ops/status';
 import type { PreviewService } from './render/preview';
+import type { ReportService } from './reports/reports';
 
 export interface AppDeps {
   log: Logger;
@@ -36,6 +38,7 @@ export interface AppDeps {
   feedback: FeedbackService;
   flowRegistry: FlowRegistry;
   stay: StayService;
+  reports: ReportService;
   previews: PreviewService;
   webhooks: WebhookService;
   preferences: PreferenceService;
@@ -70,6 +73,7 @@ export function createApp(d: AppDeps): Express {
   app.use(templatesRouter(d));
   app.use(webhooksRouter(d));
   app.use(preferencesRouter(d));
+  app.use(reportsRouter(d));
   if (d.outboxDir) app.use(outboxRouter(d.outboxDir));
   app.use(notFoundHandler);
   app.use(errorHandler(d.log));

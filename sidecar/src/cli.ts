@@ -5,6 +5,9 @@ import { migrate } from './db/migrate';
 import { shopMigrations, stateMigrations } from './db/migrations';
 import { FlowsFileError } from './flows/definitions';
 import { createLogger } from './logger';
+import { AppError } from './errors';
+import { parseReportRange } from './reports/reports';
+import { toCsv, toTable } from './reports/table';
 import { SEGMENTS } from './shop/segments';
 import type { SegmentName } from './shop/types';
 
@@ -23,6 +26,9 @@ commands:
   segment <name> [--limit N] [--after CURSOR]
               a shop segment's size and members: leads, first_time, repeat, loyal, lapsed,
               cart_abandoners (keyset-paged; pass the printed cursor as --after)
+  report --from YYYY-MM-DD --to YYYY-MM-DD [--csv]
+              per flow, step and shop day: scheduled, submitted, delivered, opens, clicks,
+              unsubscribes, bounces, complaints, attributed orders and revenue, recovered carts
   help        this text
 
 Configuration comes from the environment, exactly as for the sidecar (see README).`;
@@ -105,6 +111,25 @@ async function main(argv: string[]): Promise<number> {
           process.stdout.write(`${m.email}\t${m.paidOrders} paid order(s)\t${m.totalSpent}\t${m.lastPaidAt ? m.lastPaidAt.toISOString().slice(0, 10) : '-'}\n`);
         }
         if (page.next) process.stdout.write(`next page: --after ${page.next}\n`);
+        return 0;
+      } finally {
+        await sidecar.close();
+      }
+    }
+    case 'report': {
+      const flag = (f: string) => (argv.includes(f) ? argv[argv.indexOf(f) + 1] : undefined);
+      let range;
+      try {
+        range = parseReportRange({ from: flag('--from'), to: flag('--to') });
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        process.stderr.write(`${err.message} (${err.code})\nusage: npx retain report --from YYYY-MM-DD --to YYYY-MM-DD [--csv]\n`);
+        return 64;
+      }
+      const sidecar = await buildSidecar(config, log);
+      try {
+        const report = await sidecar.reports.build(range);
+        process.stdout.write(argv.includes('--csv') ? toCsv(report) : toTable(report));
         return 0;
       } finally {
         await sidecar.close();

@@ -47,6 +47,9 @@ import { createJobStore, type ClaimMode } from './schedule/jobs';
 import { jobQueries } from './schedule/queries';
 import { Runner } from './schedule/runner';
 import { createShopReader, type ShopReader } from './shop/reader';
+import { createOrderRecorder } from './reports/attribution';
+import { reportQueries } from './reports/queries';
+import { createReportService, type ReportService } from './reports/reports';
 
 
 export interface BuildOptions {
@@ -69,6 +72,7 @@ export interface Sidecar {
   flows: () => FlowDefinition[];
   scans: Scans;
   privacy: PrivacyService;
+  reports: ReportService;
   /** Applies received events now (tests and the CLI; the runner does it on every tick). */
   processEvents: () => Promise<number>;
   close(): Promise<void>;
@@ -99,7 +103,7 @@ export async function buildSidecar(config: Config, log: Logger, opts: BuildOptio
     const claimMode: ClaimMode = opts.claimMode ?? (server.skipLocked ? 'skip-locked' : 'update');
     await verifyQueries(statePool, {
       contacts: contactQueries(prefix), jobs: jobQueries(prefix), flows: flowQueries(prefix),
-      intake: intakeQueries(prefix), messages: messageQueries(prefix), engagement: engagementQueries(prefix),
+      intake: intakeQueries(prefix), messages: messageQueries(prefix), engagement: engagementQueries(prefix), reports: reportQueries(prefix),
     });
     const shop = createShopReader({
       pool: shopPool, prefix, clock, log,
@@ -131,7 +135,8 @@ export async function buildSidecar(config: Config, log: Logger, opts: BuildOptio
     const engine = createFlowEngine({ prefix, clock, jobs, contacts, flows });
     const paidStatuses = ['processing', 'completed', ...config.extraPaidStatuses];
     const triggers = createTriggers({ engine, clock, shop, paidStatuses });
-    const processor = createEventProcessor({ pool: statePool, prefix, clock, log, contacts, triggers, claimMode });
+    const recordOrderEvent = createOrderRecorder({ prefix, clock, windowMs: config.attributionWindowMs });
+    const processor = createEventProcessor({ pool: statePool, prefix, clock, log, contacts, triggers, claimMode, recordOrderEvent, doubleOptIn: config.doubleOptIn });
     const sendingRules: SendingRules = { caps: config.frequencyCaps, quietHours: config.quietHours };
     const rules = () => sendingRules;
     const gate = createSendGate([
@@ -180,10 +185,11 @@ export async function buildSidecar(config: Config, log: Logger, opts: BuildOptio
     const feedback = createFeedbackService({ pool: statePool, clock, contacts, secret: config.secret });
     const stay = createStayService({ pool: statePool, clock, contacts, engine, secret: config.secret });
     const previews = createPreviewService({ pool: statePool, contacts, shop, renderer, flows, transport, publicUrl: config.publicUrl, from: config.from, mailDomain: config.mailgun?.domain ?? null });
-    const app = createApp({ log, clock, secret: config.secret, intake, unsubscribe, status, privacy, feedback, stay, flowRegistry, webhooks, preferences, previews, outboxDir: config.mailgun ? null : path.resolve(config.outboxDir) });
+    const reports = createReportService({ pool: statePool, prefix, settings: () => shop.settings(), windowMs: config.attributionWindowMs, paidStatuses, sendJobKind: SEND_JOB });
+    const app = createApp({ log, clock, secret: config.secret, reports, intake, unsubscribe, status, privacy, feedback, stay, flowRegistry, webhooks, preferences, previews, outboxDir: config.mailgun ? null : path.resolve(config.outboxDir) });
 
     return {
-      app, runner, statePool, shopPool, shop, transport, status, flows, scans, privacy,
+      app, runner, statePool, shopPool, shop, transport, status, flows, scans, privacy, reports,
       processEvents: async () => (await processor.processPending()) + (await webhooks.processPending()),
       async close() {
         await runner.stop();

@@ -16,7 +16,8 @@ export interface Contact {
   locale: string | null;
   country: string | null;
   birthday: string | null;
-  consentState: 'unknown' | 'granted' | 'revoked';
+  /** `pending`: opted in, waiting for the double opt-in confirmation. */
+  consentState: 'unknown' | 'granted' | 'revoked' | 'pending';
   unsubscribedAt: Date | null;
   createdAt: Date;
 }
@@ -32,7 +33,7 @@ export interface ContactFields {
 }
 
 export interface ConsentRecord {
-  state: 'granted' | 'revoked';
+  state: 'granted' | 'revoked' | 'pending';
   source: string;
   purpose?: string;
   text?: string | undefined;

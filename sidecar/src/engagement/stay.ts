@@ -12,6 +12,8 @@ export type StayResult = { ok: true; email: string } | { ok: false; code: 'token
 
 export type StayService = ReturnType<typeof createStayService>;
 
+export type ConfirmResult = { ok: true; email: string; already: boolean } | { ok: false; code: 'token_invalid' | 'token_expired' | 'contact_missing' | 'revoked' };
+
 /**
  * Bringing a silent subscriber back: the sunset email's "keep me subscribed" link, or an admin's
  * restore. Either clears the unengaged mark and counts as engagement, so the re-engagement flow
@@ -37,6 +39,27 @@ export function createStayService(d: { pool: Pool; clock: Clock; contacts: Conta
       if (!contact) return { ok: false, code: 'contact_missing' };
       await restore(contact.id, 'email_link');
       return { ok: true, email: contact.email };
+    },
+
+    /**
+     * Double opt-in: the confirmation link turns a pending opt-in into consent and starts the
+     * welcome series. Clicking it twice changes nothing more; it never overrides a later unsubscribe.
+     */
+    async confirm(token: string): Promise<ConfirmResult> {
+      const t = verifyToken<StayPayload>(d.secret, token, 'confirm', d.clock.now());
+      if (!t.ok) return t;
+      return withTransaction(d.pool, async (conn) => {
+        const contact = await d.contacts.get(conn, t.payload.c, true);
+        if (!contact) return { ok: false, code: 'contact_missing' } as const;
+        if (contact.consentState === 'granted') return { ok: true, email: contact.email, already: true } as const;
+        if (contact.consentState !== 'pending') return { ok: false, code: 'revoked' } as const;
+        const at = d.clock.now();
+        await d.contacts.recordConsent(conn, contact.id, { state: 'granted', source: 'email_link', text: 'Confirmed through the double opt-in link' }, at);
+        await d.contacts.addTimeline(conn, contact.id, { kind: 'confirmed', detail: { source: 'email_link' } }, at);
+        const welcome = d.engine.flowById('welcome');
+        if (welcome?.enabled) await d.engine.enroll(conn, { flow: welcome, contactId: contact.id, key: `welcome:${contact.id}` });
+        return { ok: true, email: contact.email, already: false } as const;
+      });
     },
 
     async byAdmin(email: string): Promise<boolean> {

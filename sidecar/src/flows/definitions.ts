@@ -75,6 +75,11 @@ const base = { version: 1, enabled: true, purpose: 'marketing' as const, trigger
 
 export const defaultFlows: FlowDefinition[] = [
   {
+    // Double opt-in (RETAIN_DOUBLE_OPT_IN): the one email a pending sign-up gets, asking to confirm.
+    ...base, id: 'confirm_subscription', name: 'Confirm subscription', kind: 'news', purpose: 'service', priority: 200, freshnessMs: 7 * DAY,
+    steps: [step('flows/confirm_subscription/1', 0)],
+  },
+  {
     ...base, id: 'welcome', name: 'Welcome series', kind: 'news', priority: 20, freshnessMs: 2 * DAY,
     triggers: ['subscriber.created', 'customer.created'],
     steps: [step('flows/welcome/1', 0), step('flows/welcome/2', 3 * DAY)],

@@ -117,7 +117,8 @@ export function frequencyCap(d: { engine: FlowEngine; clock: Clock; rules: () =>
 export function quietHours(d: { clock: Clock; shop: ShopReader; rules: () => SendingRules }): GateCheck {
   return async ({ flow, job, contact }) => {
     const quiet = d.rules().quietHours;
-    if (!flow || !contact || !quiet) return null;
+    // Service emails (a confirmation link someone just asked for) go out at any hour.
+    if (!flow || !contact || !quiet || flow.purpose === 'service') return null;
     const shop = await d.shop.settings();
     const zone = contactZone(contact.country, shop.timezone, shop.address.country);
     const now = d.clock.now();

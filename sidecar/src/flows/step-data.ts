@@ -148,6 +148,10 @@ export function createStepData(d: { pool: Pool; engine: FlowEngine; shop: ShopRe
         out.recommendations = recs(await d.shop.recommendations.forContact(ref(contact), 4));
         break;
       }
+      case 'confirm_subscription': {
+        out.confirm_url = `${d.publicUrl}/c/${signToken(d.secret, { p: 'confirm', c: contact.id, x: exp(7 * DAY) })}`;
+        break;
+      }
       case 'reengagement': {
         out.recommendations = recs(await d.shop.recommendations.forContact(ref(contact), 4));
         out.stay_url = `${d.publicUrl}/s/${signToken(d.secret, { p: 'stay', c: contact.id, x: exp(FEEDBACK_TTL) })}`;

@@ -21,7 +21,7 @@ export interface TriggerInput {
   db: Db;
   event: ShopEvent;
   contactId: number;
-  consent: 'unknown' | 'granted' | 'revoked';
+  consent: 'unknown' | 'granted' | 'revoked' | 'pending';
 }
 
 const UNPAID = ['pending', 'failed'];
@@ -103,7 +103,18 @@ export function createTriggers(d: TriggerDeps) {
       const e = i.event;
       switch (e.type as EventType) {
         case 'subscriber.created':
-        case 'customer.created': {
+        case 'customer.created':
+        case 'consent.changed':
+        case 'checkout.started': {
+          if (i.consent === 'pending') {
+            // Double opt-in: ask to confirm, at most once a day; the welcome waits for the confirmation.
+            const confirm = engine.flowById('confirm_subscription');
+            const day = happenedAt(i).toISOString().slice(0, 10);
+            return confirm?.enabled && (await engine.enroll(i.db, { flow: confirm, contactId: i.contactId, key: `confirm_subscription:${i.contactId}:${day}`, startAt: happenedAt(i), eventId: e.id }))
+              ? ['confirm_subscription']
+              : [];
+          }
+          if (e.type === 'consent.changed' || e.type === 'checkout.started') return [];
           const flow = eligible('welcome', i.consent);
           return flow && (await engine.enroll(i.db, { flow, contactId: i.contactId, key: `welcome:${i.contactId}`, startAt: happenedAt(i), eventId: e.id })) ? ['welcome'] : [];
         }

@@ -16,6 +16,10 @@ export interface ProcessorDeps {
   contacts: ContactStore;
   triggers: Triggers;
   claimMode: ClaimMode;
+  /** Keeps orders for reports (reports/attribution.ts); sees order events with or without a contact. */
+  recordOrderEvent?: (conn: Connection, event: ShopEvent, contactId: number | null) => Promise<void>;
+  /** RETAIN_DOUBLE_OPT_IN: new opt-ins wait for the e-mailed confirmation. */
+  doubleOptIn?: boolean;
 }
 
 /** Database messages can quote row values (addresses); logs get the error's code only. */
@@ -52,8 +56,17 @@ export function createEventProcessor(d: ProcessorDeps) {
   }
 
   const evidence = (c: EventData<'consent.changed'>['consent'], eventId: string) => ({
-    state: c.state, source: c.source, text: c.text, textVersion: c.text_version, ip: c.ip, eventId,
+    state: c.state as 'granted' | 'revoked' | 'pending', source: c.source, text: c.text, textVersion: c.text_version, ip: c.ip, eventId,
   });
+
+  /**
+   * Records a consent decision. With double opt-in, a new opt-in stays `pending` until the address
+   * confirms through the emailed link; someone already confirmed stays granted.
+   */
+  async function recordConsent(db: Db, contactId: number, c: ReturnType<typeof evidence> & { purpose?: string }, at: Date): Promise<void> {
+    if (d.doubleOptIn && c.state === 'granted' && (await consentState(db, contactId)) !== 'granted') c = { ...c, state: 'pending' };
+    await contacts.recordConsent(db, contactId, c, at);
+  }
 
   const person = (data: { first_name?: string | undefined; last_name?: string | undefined; locale?: string | undefined; billing_country?: string | undefined; birthday?: string | undefined }) => ({
     firstName: data.first_name, lastName: data.last_name, locale: data.locale, country: data.billing_country, birthday: data.birthday,
@@ -64,7 +77,7 @@ export function createEventProcessor(d: ProcessorDeps) {
   const handlers: { [T in EventType]: Apply<T> } = {
     'customer.created': async (conn, e) => {
       const id = await contacts.upsert(conn, { email: e.data.email, customerId: e.data.customer_id, ...person(e.data) });
-      if (e.data.marketing_consent) await contacts.recordConsent(conn, id, evidence(e.data.marketing_consent, e.id), e.occurredAt);
+      if (e.data.marketing_consent) await recordConsent(conn, id, evidence(e.data.marketing_consent, e.id), e.occurredAt);
       await contacts.addTimeline(conn, id, { kind: 'event', detail: { type: e.type } }, e.occurredAt);
       return id;
     },
@@ -75,13 +88,13 @@ export function createEventProcessor(d: ProcessorDeps) {
     },
     'subscriber.created': async (conn, e) => {
       const id = await contacts.upsert(conn, { email: e.data.email, customerId: e.data.customer_id, ...person(e.data) });
-      await contacts.recordConsent(conn, id, evidence(e.data.consent, e.id), e.occurredAt);
+      await recordConsent(conn, id, evidence(e.data.consent, e.id), e.occurredAt);
       await contacts.addTimeline(conn, id, { kind: 'event', detail: { type: e.type, source: e.data.consent.source } }, e.occurredAt);
       return id;
     },
     'consent.changed': async (conn, e) => {
       const id = await contacts.upsert(conn, { email: e.data.email, customerId: e.data.customer_id });
-      await contacts.recordConsent(conn, id, { ...evidence(e.data.consent, e.id), purpose: e.data.purpose }, e.occurredAt);
+      await recordConsent(conn, id, { ...evidence(e.data.consent, e.id), purpose: e.data.purpose }, e.occurredAt);
       await contacts.addTimeline(conn, id, { kind: 'consent', detail: { state: e.data.consent.state, source: e.data.consent.source } }, e.occurredAt);
       return id;
     },
@@ -92,7 +105,7 @@ export function createEventProcessor(d: ProcessorDeps) {
     },
     'checkout.started': async (conn, e) => {
       const id = await contacts.upsert(conn, { email: e.data.email, customerId: e.data.customer_id });
-      if (e.data.consent) await contacts.recordConsent(conn, id, evidence(e.data.consent, e.id), e.occurredAt);
+      if (e.data.consent) await recordConsent(conn, id, evidence(e.data.consent, e.id), e.occurredAt);
       await contacts.addTimeline(conn, id, { kind: 'event', detail: { type: e.type } }, e.occurredAt);
       return id;
     },
@@ -123,6 +136,7 @@ export function createEventProcessor(d: ProcessorDeps) {
     const handler = handlers[event.type] as Apply<EventType> | undefined;
     if (!handler) return 'unknown_type';
     const contactId = await handler(conn, event);
+    await d.recordOrderEvent?.(conn, event, contactId);
     if (!contactId) return 'no_contact';
     const entered = await d.triggers.apply({ db: conn, event, contactId, consent: await consentState(conn, contactId) });
     return entered.length ? `enrolled:${entered.join(',')}` : 'applied';

@@ -63,6 +63,7 @@ export const FLOW_DEFAULTS = {
   anniversary: null,
   loyalty: null,
   stay_url: null,
+  confirm_url: null,
 } as const;
 
 /**

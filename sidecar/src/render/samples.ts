@@ -19,6 +19,7 @@ export const FLOW_STEPS: Record<string, number> = {
   win_back: 3,
   reengagement: 2,
   vip: 1,
+  confirm_subscription: 1,
 };
 
 export const SAMPLE_SHOP = {
@@ -78,6 +79,7 @@ const feedback = {
 /** What each step adds to the common context. */
 export const STEP_SAMPLES: Record<string, Record<string, unknown>> = {
   'welcome/1': { discount_code: 'WELCOME10', discount_text: '10% off' },
+  'confirm_subscription/1': { confirm_url: 'https://retain.example.test/c/TOKEN' },
   'welcome/2': { discount_code: 'WELCOME10', discount_text: '10% off' },
   'abandoned_cart/1': { cart: sampleCart(), recommendations: SAMPLE_RECOMMENDATIONS.slice(0, 2) },
   'abandoned_cart/2': { cart: sampleCart(), feedback_urls: feedback },

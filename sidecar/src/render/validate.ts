@@ -34,6 +34,7 @@ const SCHEMA: Record<string, Shape> = {
   anniversary: { years: ANY, date: ANY },
   loyalty: { orders: ANY, total_spent: ANY },
   stay_url: ANY,
+  confirm_url: ANY,
   unsubscribe_url: ANY,
   preferences_url: ANY,
   reason: ANY,

@@ -1,7 +1,10 @@
 // Browser test of WooCommerce → Retain in headless Chromium, against real WordPress served by
 // `php -S` on loopback. The sidecar is $RETAIN_TEST_SIDECAR_URL if given, else the real one
 // (npx tsx sidecar/src/main.ts) when it exists, else a small signed stub of /v1/health and
-// /v1/admin/status (it checks signatures for real).
+// /v1/admin/status (it checks signatures for real). With the real sidecar it also runs the
+// Flows / Templates / Contact lookup tabs and the end-to-end sign-up: [retain_signup] form in
+// WordPress → outbox → Action Scheduler → real sidecar → welcome email at the fake Mailgun
+// (tests/fake-mailgun.ts, run standalone).
 // Env (set by scripts/test-plugin.sh): RETAIN_WP_ROOT, RETAIN_WP_PORT, RETAIN_WP_DB_*.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -61,6 +64,33 @@ function startStub() {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() })));
 }
 
+async function signedGet(side, pathname) {
+  const ts = String(Math.floor(Date.now() / 1000));
+  const sig = createHmac('sha256', side.secret).update(`${ts}.`).digest('hex');
+  const r = await fetch(`${side.url}${pathname}`, { headers: { 'X-Retain-Timestamp': ts, 'X-Retain-Signature': sig } });
+  return { status: r.status, body: await r.json().catch(() => null) };
+}
+
+function wpRun(...args) {
+  return execFileSync('php', [path.join(here, 'wp-run.php'), wpRoot, ...args], { env: { ...process.env, RETAIN_WP_HOME: base }, encoding: 'utf8' }).trim();
+}
+
+async function startFakeMailgun(fakePort) {
+  const child = spawn('npx', ['tsx', 'tests/fake-mailgun.ts', '--port', String(fakePort)], {
+    cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, MAILGUN_API_KEY: 'key-test-fake' },
+  });
+  children.push(child);
+  const out = { text: '' };
+  child.stdout.on('data', (d) => { out.text += d; });
+  child.stderr.on('data', (d) => { out.text += d; });
+  const until = Date.now() + 30000;
+  while (!/fake Mailgun on/.test(out.text)) {
+    if (Date.now() > until || child.exitCode !== null) throw new Error(`the fake Mailgun did not start:\n${out.text}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url: `http://127.0.0.1:${fakePort}`, out };
+}
+
 async function sidecar() {
   if (process.env.RETAIN_TEST_SIDECAR_URL) {
     return { url: process.env.RETAIN_TEST_SIDECAR_URL, kind: 'given', secret: process.env.RETAIN_TEST_SIDECAR_SECRET || SECRET, close() {} };
@@ -72,16 +102,20 @@ async function sidecar() {
     const db = `mysql://${process.env.RETAIN_WP_DB_USER}:${process.env.RETAIN_WP_DB_PASSWORD}@${process.env.RETAIN_WP_DB_HOST}/${process.env.RETAIN_WP_DB_NAME}_shop`;
     execFileSync('npx', ['tsx', 'scripts/gen-shop.ts', '--db', db, '--force', '--customers', '10', '--orders', '20', '--products', '5', '--quiet'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
     const url = `http://127.0.0.1:${sidecarPort}`;
+    const mailgun = await startFakeMailgun(port + 2);
     const child = spawn('npx', ['tsx', 'sidecar/src/main.ts'], {
       cwd: repo, stdio: ['ignore', 'ignore', 'pipe'], detached: true, // own process group: npx → tsx → node all stop together
-      env: { ...process.env, PORT: String(sidecarPort), HOST: '127.0.0.1', RETAIN_SECRET: SECRET, RETAIN_SHOP_DB_URL: db, RETAIN_PUBLIC_URL: url, LOG_LEVEL: 'warn' },
+      env: { ...process.env, PORT: String(sidecarPort), HOST: '127.0.0.1', RETAIN_SECRET: SECRET, RETAIN_SHOP_DB_URL: db, RETAIN_PUBLIC_URL: url, LOG_LEVEL: 'warn',
+        MAILGUN_API_KEY: 'key-test-fake', MAILGUN_DOMAIN: 'mg.test', MAILGUN_URL: mailgun.url,
+        // These run at real time: no quiet hours or caps holding the welcome email back.
+        RETAIN_QUIET_HOURS: 'off', RETAIN_FREQUENCY_CAP: 'off', RETAIN_POLL_SECONDS: '1' },
     });
     let err = '';
     child.stderr.on('data', (d) => { err += d; });
     children.push(child);
     try {
       await waitFor(`${url}/v1/health`, 30000);
-      return { url, kind: 'real', secret: SECRET, close() {} };
+      return { url, kind: 'real', secret: SECRET, mailgun, close() {} };
     } catch {
       stop(child);
       // A sidecar that cannot start is a failure here, never a reason to test a stand-in.
@@ -90,6 +124,83 @@ async function sidecar() {
   }
   const stub = await startStub();
   return { ...stub, kind: 'stub', secret: SECRET };
+}
+
+async function sidecarTabs(browser, page, side) {
+  const tab = (name) => `${base}/wp-admin/admin.php?page=retain&tab=${name}`;
+
+  // Flows: every flow from the sidecar, with its steps; switching one off is saved by the sidecar.
+  await page.goto(tab('flows'));
+  check(await page.locator('form.retain-flow').count() >= 5, `the Flows tab lists the sidecar's flows (${await page.locator('form.retain-flow').count()})`);
+  const cart = page.locator('#retain-flow-abandoned_cart');
+  check(await cart.locator('.retain-flow-enabled').isChecked(), 'abandoned cart starts switched on');
+  const firstDelay = await cart.locator('input[name="steps[0][delay]"]').inputValue();
+  check(firstDelay !== '', `… with its first step's delay shown (${firstDelay} ${await cart.locator('select[name="steps[0][unit]"]').inputValue()})`);
+  await cart.locator('.retain-flow-enabled').uncheck();
+  await Promise.all([page.waitForNavigation(), cart.locator('#retain-save-flow-abandoned_cart').click()]);
+  const saved = await page.locator('.retain-flow-result').innerText().catch(() => '');
+  check(/saved/.test(saved) && /already in this flow/.test(saved), "saving shows the sidecar's note about contacts already in the flow");
+  const listed = await signedGet(side, '/v1/admin/flows');
+  check(listed.body?.flows?.find((f) => f.id === 'abandoned_cart')?.enabled === false, 'the sidecar now has abandoned cart switched off');
+  await page.goto(tab('flows'));
+  check(!(await page.locator('#retain-flow-abandoned_cart .retain-flow-enabled').isChecked()), '… and the reloaded Flows tab shows it off');
+  // A delay the sidecar cannot take never leaves WordPress; the error is shown.
+  await page.locator('#retain-flow-abandoned_cart input[name="steps[0][delay]"]').evaluate((el) => { el.type = 'text'; el.value = 'soon'; });
+  await Promise.all([page.waitForNavigation(), page.locator('#retain-save-flow-abandoned_cart').click()]);
+  check(await page.locator('.retain-sidecar-error', { hasText: 'delay_invalid' }).count() === 1, 'an invalid delay is refused with its code');
+
+  // Templates: the sidecar's HTML in a sandboxed iframe, then a test send to the fake Mailgun.
+  await page.goto(tab('templates'));
+  await page.selectOption('#retain_template_target', 'welcome:1');
+  await Promise.all([page.waitForNavigation(), page.click('#retain-preview')]);
+  const frame = page.locator('iframe.retain-preview-frame');
+  check(await frame.count() === 1 && await frame.getAttribute('sandbox') === '', 'Preview renders into an iframe with sandbox=""');
+  check(((await frame.getAttribute('srcdoc')) || '').includes('<html'), '… from srcdoc holding the sidecar\'s HTML');
+  const subject = (await page.locator('.retain-preview-subject').innerText()).trim();
+  check(subject.length > 0, `… with the subject (${subject})`);
+  await page.fill('#retain_test_to', 'owner@example.org');
+  await Promise.all([page.waitForNavigation(), page.click('#retain-send-test')]);
+  const sent = await page.locator('.retain-test-send-result').innerText().catch(async () => page.locator('.retain-sidecar-error').innerText().catch(() => ''));
+  check(/Test e-mail sent to owner@example.org/.test(sent), `"Send test" reaches the mail provider (${sent.replace(/\s+/g, ' ').trim()})`);
+
+  // End to end: a visitor signs up through [retain_signup]; the welcome email reaches the fake Mailgun.
+  const pageUrl = wpRun('signup-page');
+  const email = `e2e-${Date.now()}@example.net`;
+  const visitor = await browser.newContext();
+  const vp = await visitor.newPage();
+  vp.setDefaultTimeout(15000);
+  await vp.goto(pageUrl);
+  await vp.fill('#retain_signup_email', email);
+  await vp.check('#retain_signup_consent');
+  await Promise.all([vp.waitForNavigation(), vp.click('form.retain-signup button[type="submit"]')]);
+  check(vp.url().includes('retain_signup=ok'), 'the sign-up form thanks the visitor');
+  await visitor.close();
+  const ran = Number(wpRun('run-actions'));
+  check(ran >= 1, `the outbox is delivered by the Action Scheduler runner (${ran} actions)`);
+  const until = Date.now() + 30000;
+  let timeline = null;
+  while (Date.now() < until) {
+    const t = await signedGet(side, `/v1/contacts/${encodeURIComponent(email)}/timeline`);
+    if (t.status === 200 && t.body.timeline.some((e) => e.kind === 'submitted' && e.flow === 'welcome')) { timeline = t.body.timeline; break; }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  const submitted = timeline?.find((e) => e.kind === 'submitted' && e.flow === 'welcome');
+  check(Boolean(submitted?.detail?.message_id), `the welcome email was accepted by the fake Mailgun (${submitted?.detail?.message_id ?? 'nothing after 30 s'})`);
+  const status = await signedGet(side, '/v1/admin/status');
+  console.log(`    sidecar messages: ${JSON.stringify(status.body?.messages)}`);
+
+  // Contact lookup: that contact's timeline, through WordPress.
+  await page.goto(tab('contacts'));
+  await page.fill('#retain_lookup_email', email);
+  await Promise.all([page.waitForNavigation(), page.click('#retain-lookup')]);
+  check(await page.locator('table.retain-timeline tr.retain-timeline-submitted').count() >= 1, 'Contact lookup shows the submitted welcome email');
+  check(await page.locator('table.retain-timeline tr.retain-timeline-enrolled', { hasText: 'welcome' }).count() === 1, '… and the enrolment in the welcome flow');
+  await page.fill('#retain_lookup_email', 'nobody-here@example.net');
+  await Promise.all([page.waitForNavigation(), page.click('#retain-lookup')]);
+  check(await page.locator('.retain-contact-missing').count() === 1, 'an unknown address is reported as such');
+  const forgedFlow = await page.request.post(`${base}/wp-admin/admin-post.php`, { form: { action: 'retain_save_flow', flow: 'welcome' }, maxRedirects: 0 });
+  check(forgedFlow.status() === 403, 'a flow save without a nonce is refused');
+  check((await signedGet(side, '/v1/admin/flows')).body?.flows?.find((f) => f.id === 'welcome')?.enabled === true, '… and the welcome flow is still on');
 }
 
 async function main() {
@@ -164,6 +275,12 @@ async function main() {
     // Right-to-left admin still renders the page (WordPress core styles flip it).
     await page.goto(`${settings}&tab=outbox`);
     check(await page.locator('.nav-tab-active', { hasText: 'Delivery' }).count() === 1, 'the Delivery tab renders');
+
+    // Back to the right secret for the tabs that talk to the sidecar.
+    await page.goto(settings);
+    await page.fill('#retain_secret', side.secret);
+    await Promise.all([page.waitForNavigation(), page.click('#retain-save')]);
+    if (side.kind === 'real') await sidecarTabs(browser, page, side);
   } finally {
     await browser.close();
     side.close();
