@@ -141,7 +141,7 @@ export async function buildSidecar(config: Config, log: Logger, opts: BuildOptio
     const rules = () => sendingRules;
     const gate = createSendGate([
       ...coreChecks(contacts),
-      unengagedCheck({ engine }),
+      unengagedCheck(),
       exitChecks({ shop, engine, paidStatuses }),
       frequencyCap({ engine, clock, rules }),
       quietHours({ clock, shop, rules }),
@@ -154,7 +154,7 @@ export async function buildSidecar(config: Config, log: Logger, opts: BuildOptio
     const stepData = createStepData({ pool: statePool, engine, shop, clock, secret: config.secret, publicUrl: config.publicUrl, coupons });
     const sender = createSender({
       pool: statePool, clock, contacts, flows: engine, messages, renderer, transport, shopSettings,
-      gate,
+      gate, jobs,
       context: createContextBuilder({ shopSettings, stepData, preferencesUrl: (id) => preferences.url(id) }),
       secret: config.secret, publicUrl: config.publicUrl, from: config.from, mailDomain: config.mailgun?.domain ?? null,
     });

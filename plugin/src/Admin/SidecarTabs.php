@@ -289,8 +289,8 @@ final class SidecarTabs {
 									<?php
 									echo esc_html(
 										sprintf(
-											/* translators: 1: "%" or "fixed", 2: days */
-											__( '%1$s, valid %2$d days', 'retain' ),
+											/* translators: 1: "%" or "fixed amount", 2: number of days */
+											_n( '%1$s, valid %2$d day', '%1$s, valid %2$d days', $expires, 'retain' ),
 											'percent' === $type ? '%' : __( 'fixed amount', 'retain' ),
 											$expires
 										)

@@ -19,6 +19,8 @@ export interface Contact {
   /** `pending`: opted in, waiting for the double opt-in confirmation. */
   consentState: 'unknown' | 'granted' | 'revoked' | 'pending';
   unsubscribedAt: Date | null;
+  /** Set by the sunset email: no marketing email until they ask for it again. */
+  unengagedAt: Date | null;
   createdAt: Date;
 }
 
@@ -65,6 +67,7 @@ function toContact(r: Row): Contact {
     birthday: r.birthday == null ? null : r.birthday instanceof Date ? r.birthday.toISOString().slice(0, 10) : String(r.birthday),
     consentState: r.consent_state,
     unsubscribedAt: r.unsubscribed_at ?? null,
+    unengagedAt: r.unengaged_at ?? null,
     createdAt: r.created_at,
   };
 }

@@ -46,7 +46,6 @@ export const flowQueries = defineQueries({
   setUnengaged: `UPDATE {retain_contacts} SET unengaged_at = ?, updated_at = ? WHERE id = ? AND unengaged_at IS NULL`,
   clearUnengaged: `UPDATE {retain_contacts} SET unengaged_at = NULL, updated_at = ? WHERE id = ?`,
   markEngaged: `UPDATE {retain_contacts} SET last_click_at = GREATEST(COALESCE(last_click_at, ?), ?) WHERE id = ?`,
-  isUnengaged: `SELECT unengaged_at FROM {retain_contacts} WHERE id = ?`,
   contactsByEmail: `SELECT id, email, country FROM {retain_contacts} WHERE email IN (?) AND consent_state = 'granted' AND unsubscribed_at IS NULL`,
   overrides: `SELECT flow, version, overrides FROM {retain_flow_settings}`,
   saveOverride: `INSERT INTO {retain_flow_settings} (flow, version, overrides, updated_at) VALUES (?, ?, ?, ?)

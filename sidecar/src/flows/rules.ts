@@ -68,11 +68,10 @@ export function exitChecks(d: { shop: ShopReader; engine: FlowEngine; paidStatus
 }
 
 /** After the sunset, no marketing email until the contact asks for it again (the sunset flow itself excepted). */
-export function unengagedCheck(d: { engine: FlowEngine }): GateCheck {
-  return async ({ db, flow, contact }) => {
+export function unengagedCheck(): GateCheck {
+  return async ({ flow, contact }) => {
     if (!flow || !contact || flow.purpose !== 'marketing' || flow.onComplete === 'mark_unengaged') return null;
-    const [rows] = await db.query<Row[]>(d.engine.queries.isUnengaged, [contact.id]);
-    return rows[0]?.unengaged_at ? skip('unengaged') : null;
+    return contact.unengagedAt ? skip('unengaged') : null;
   };
 }
 

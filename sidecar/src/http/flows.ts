@@ -7,7 +7,11 @@ import { rawBody, requireSignature } from './signed';
 const describeFlow = (f: ReturnType<FlowRegistry['flows']>[number]) => ({
   id: f.id, name: f.name, version: f.version, enabled: f.enabled, kind: f.kind, purpose: f.purpose, priority: f.priority,
   trigger: f.scan ? { scan: f.scan } : { events: f.triggers }, exits: f.exits,
-  steps: f.steps.map((s, i) => ({ step: i + 1, delay_seconds: s.delayMs / 1000, template: s.template, coupon: s.coupon })),
+  // The same shape PUT takes, so a form can send back what it was given.
+  steps: f.steps.map((s, i) => ({
+    step: i + 1, delay_seconds: s.delayMs / 1000, template: s.template,
+    coupon: s.coupon && { type: s.coupon.type, amount: s.coupon.amount, expires_in_days: s.coupon.expiresInDays, free_shipping: s.coupon.freeShipping },
+  })),
   settings: f.settings,
 });
 

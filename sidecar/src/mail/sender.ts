@@ -8,7 +8,7 @@ import type { Enrollment, FlowEngine } from '../flows/flows';
 import type { Logger } from '../logger';
 import type { ContextBuilder } from '../render/context';
 import { RenderError, type Renderer } from '../render/renderer';
-import type { Job } from '../schedule/jobs';
+import type { Job, JobStore } from '../schedule/jobs';
 import type { JobOutcome } from '../schedule/outcome';
 import type { StoreSettings } from '../shop/store-settings';
 import { signToken } from '../signing/tokens';
@@ -23,6 +23,7 @@ export interface SenderDeps {
   messages: MessageStore;
   renderer: Renderer;
   gate: SendGate;
+  jobs: JobStore;
   context: ContextBuilder;
   transport: Transport;
   shopSettings: () => Promise<StoreSettings>;
@@ -56,13 +57,21 @@ export function createSender(d: SenderDeps) {
     return `${d.publicUrl}/u/${token}`;
   }
 
+  /**
+   * Records the provider's id, the timeline entry, the next step and the job's completion in one
+   * transaction. If it fails the job stays claimed; its retry finds the message `sending`, asks the
+   * provider and lands here again, never sending twice.
+   */
   async function finishSubmitted(job: Job, enrollment: Enrollment | null, messageId: number, providerId: string, how: string): Promise<JobOutcome> {
-    await withTransaction(d.pool, async (conn) => {
+    const finished = await withTransaction(d.pool, async (conn) => {
       await d.messages.markSubmitted(conn, messageId, providerId);
       await d.contacts.addTimeline(conn, job.contactId!, { kind: 'submitted', flow: job.flow, step: job.step, detail: { message_id: messageId, how } });
       if (enrollment) await d.flows.advance(conn, enrollment, job.step!);
+      return d.jobs.finish(job, 'completed', how === 'sent' ? null : how, null, conn);
     });
-    return { status: 'completed', reason: how === 'sent' ? undefined : how };
+    // Not finished: the claim was swept meanwhile and another runner owns the job; its own check
+    // of the message finds it submitted.
+    return finished ? { status: 'finished' } : { status: 'completed', reason: how };
   }
 
   /** Not sent: the contact leaves the flow, or (a dropped step) the flow goes on to its next step. */

@@ -2,6 +2,8 @@
 // throws is treated as a transient failure and retried with back-off.
 export type JobOutcome =
   | { status: 'completed'; reason?: string }
+  /** The handler already finished the job inside its own transaction (atomic with its effects). */
+  | { status: 'finished' }
   | { status: 'skipped'; reason: string }
   | { status: 'failed'; error: string }
   | { status: 'retry'; error: string; delayMs?: number }

@@ -144,6 +144,7 @@ export class Runner {
       outcome = { status: 'retry', error: describe(err) };
     }
     try {
+      if (outcome.status === 'finished') return;
       if (outcome.status === 'retry') {
         if (job.attempts >= job.maxAttempts) {
           await this.o.jobs.finish(job, 'failed', 'gave_up', `gave up after ${job.attempts} attempts: ${outcome.error}`);

@@ -72,7 +72,9 @@ async function signedGet(side, pathname) {
 }
 
 function wpRun(...args) {
-  return execFileSync('php', [path.join(here, 'wp-run.php'), wpRoot, ...args], { env: { ...process.env, RETAIN_WP_HOME: base }, encoding: 'utf8' }).trim();
+  return execFileSync('php', [path.join(here, 'wp-run.php'), wpRoot, ...args], {
+    env: { ...process.env, RETAIN_WP_HOME: base, RETAIN_WP_DEBUG: '0' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+  }).trim();
 }
 
 async function startFakeMailgun(fakePort) {
@@ -133,7 +135,12 @@ async function sidecarTabs(browser, page, side) {
   await page.goto(tab('flows'));
   check(await page.locator('form.retain-flow').count() >= 5, `the Flows tab lists the sidecar's flows (${await page.locator('form.retain-flow').count()})`);
   const cart = page.locator('#retain-flow-abandoned_cart');
-  check(await cart.locator('.retain-flow-enabled').isChecked(), 'abandoned cart starts switched on');
+  // The sidecar's own tables outlive a run: start from "on" whatever an earlier run left.
+  if (!(await cart.locator('.retain-flow-enabled').isChecked())) {
+    await cart.locator('.retain-flow-enabled').check();
+    await Promise.all([page.waitForNavigation(), cart.locator('#retain-save-flow-abandoned_cart').click()]);
+  }
+  check(await cart.locator('.retain-flow-enabled').isChecked(), 'abandoned cart is switched on');
   const firstDelay = await cart.locator('input[name="steps[0][delay]"]').inputValue();
   check(firstDelay !== '', `… with its first step's delay shown (${firstDelay} ${await cart.locator('select[name="steps[0][unit]"]').inputValue()})`);
   await cart.locator('.retain-flow-enabled').uncheck();
@@ -148,6 +155,9 @@ async function sidecarTabs(browser, page, side) {
   await page.locator('#retain-flow-abandoned_cart input[name="steps[0][delay]"]').evaluate((el) => { el.type = 'text'; el.value = 'soon'; });
   await Promise.all([page.waitForNavigation(), page.locator('#retain-save-flow-abandoned_cart').click()]);
   check(await page.locator('.retain-sidecar-error', { hasText: 'delay_invalid' }).count() === 1, 'an invalid delay is refused with its code');
+  await page.locator('#retain-flow-abandoned_cart .retain-flow-enabled').check();
+  await Promise.all([page.waitForNavigation(), page.locator('#retain-save-flow-abandoned_cart').click()]);
+  check((await signedGet(side, '/v1/admin/flows')).body?.flows?.find((f) => f.id === 'abandoned_cart')?.enabled === true, 'switching it back on is saved too');
 
   // Templates: the sidecar's HTML in a sandboxed iframe, then a test send to the fake Mailgun.
   await page.goto(tab('templates'));
@@ -188,6 +198,16 @@ async function sidecarTabs(browser, page, side) {
   check(Boolean(submitted?.detail?.message_id), `the welcome email was accepted by the fake Mailgun (${submitted?.detail?.message_id ?? 'nothing after 30 s'})`);
   const status = await signedGet(side, '/v1/admin/status');
   console.log(`    sidecar messages: ${JSON.stringify(status.body?.messages)}`);
+  // The fake itself reports what it accepted every 10 s: the test email and the welcome email.
+  const fakeCount = (async () => {
+    const by = Date.now() + 12000;
+    while (Date.now() < by) {
+      const counts = [...side.mailgun.out.text.matchAll(/messages: (\d+)/g)].map((m) => Number(m[1]));
+      if (counts.length && counts[counts.length - 1] >= 2) return counts[counts.length - 1];
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return null;
+  })();
 
   // Contact lookup: that contact's timeline, through WordPress.
   await page.goto(tab('contacts'));
@@ -201,6 +221,8 @@ async function sidecarTabs(browser, page, side) {
   const forgedFlow = await page.request.post(`${base}/wp-admin/admin-post.php`, { form: { action: 'retain_save_flow', flow: 'welcome' }, maxRedirects: 0 });
   check(forgedFlow.status() === 403, 'a flow save without a nonce is refused');
   check((await signedGet(side, '/v1/admin/flows')).body?.flows?.find((f) => f.id === 'welcome')?.enabled === true, '… and the welcome flow is still on');
+  const accepted = await fakeCount;
+  check(accepted !== null, `the fake Mailgun holds the test and welcome emails (messages: ${accepted})`);
 }
 
 async function main() {

@@ -31,6 +31,9 @@ describe('editing a live flow', () => {
     const welcome = res.body.flows.find((f: { id: string }) => f.id === 'welcome');
     expect(welcome).toMatchObject({ enabled: true, version: 1, steps: [{ step: 1, delay_seconds: 0 }, { step: 2, delay_seconds: 3 * 86400 }] });
     expect(res.body.flows.map((f: { id: string }) => f.id)).toEqual(expect.arrayContaining(['abandoned_cart', 'post_purchase', 'birthday', 'win_back']));
+    const cart = res.body.flows.find((f: { id: string }) => f.id === 'abandoned_cart');
+    // Coupons come back in the shape PUT takes.
+    expect(cart.steps[2].coupon).toEqual({ type: 'percent', amount: '10', expires_in_days: 7, free_shipping: false });
   });
 
   it('keeps the schedule of contacts already past a step, and applies the edit to their next steps', async () => {

@@ -183,6 +183,19 @@ describe('lifecycle flows', () => {
     });
   });
 
+  describe('review request', () => {
+    it('asks for a review 7 days after the order is completed', async () => {
+      const email = fresh('reviewer');
+      const orderId = await placeOrder(s.db.pool, 'wp_', { email, status: 'completed', createdAt: s.clock.now(), items: [{ productId: products[2]!.id, quantity: 1, total: '15.00' }] });
+      await send(optIn(email), event('order.status_changed', { order_id: orderId, from: 'processing', to: 'completed', email }));
+      await run(7 * 24 * HOUR - MINUTE);
+      expect(mail(email).filter((m) => m.fields['o:tag']![0] === 'flow-review_request')).toHaveLength(0);
+      await run(MINUTE);
+      const [review] = mail(email).filter((m) => m.fields['o:tag']![0] === 'flow-review_request');
+      expect(review!.field('html')).toMatch(/href="[^"]+#reviews"/); // each product's review form
+    });
+  });
+
   describe('pacing', () => {
     it('drops a cart reminder that would have to wait past its freshness, and goes on with the series', async () => {
       const email = fresh('stale');

@@ -1,7 +1,11 @@
+import { execFile } from 'node:child_process';
 import { randomInt } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import request from 'supertest';
 import type { Row } from '../../../sidecar/src/db/sql';
 import { signRequest } from '../../../sidecar/src/signing/request-signature';
+import { toTable } from '../../../sidecar/src/reports/table';
 import { event, signed, startTestSidecar, TEST_SECRET, type TestSidecar } from '../../support/sidecar';
 import { eventData, mailgunWebhook, NO_PACING, WEBHOOK_KEY } from '../engagement/mailgun-webhook';
 
@@ -179,5 +183,43 @@ describe('reports: attribution and GET /v1/admin/reports', () => {
     expect(await code('?from=2025-01-01&to=2026-01-02')).toBe('range_too_long');
     expect(await code('?from=2026-01-01&from=2026-01-02&to=2026-02-01')).toBe('date_invalid');
     expect((await request(s.app).get('/v1/admin/reports?from=2026-11-10&to=2026-11-20').expect(401)).body.error.code).toBe('signature_missing');
+  });
+
+  it('picks up a click whose webhook arrived after the order, at the next event of the order, and then keeps the credit', async () => {
+    await send([event('order.created', { order_id: 9008, status: 'pending', currency: 'EUR', total: '10.00', email: 'erin@example.com', customer_id: 505, created_at: '2026-11-20T12:00:00Z' }, { occurred_at: '2026-11-20T12:00:00Z' })]);
+    await s.processEvents();
+    const basis = async () => (await s.db.pool.query<Row[]>(`SELECT basis, flow FROM ${tbl('retain_order_attribution')} WHERE order_id = 9008`))[0][0];
+    expect(await basis()).toMatchObject({ basis: 'no_click', flow: null });
+    await request(s.app).post('/v1/webhooks/mailgun').set('Content-Type', 'application/json')
+      .send(JSON.stringify(mailgunWebhook(eventData('clicked', 'erin@example.com', msgs.M6!, {}, t('11-20T11:50')), { at: s.clock.now() }))).expect(200);
+    await s.processEvents();
+    await send([event('order.status_changed', { order_id: 9008, from: 'pending', to: 'processing', email: 'erin@example.com' }, { occurred_at: '2026-11-20T12:05:00Z' })]);
+    await s.processEvents();
+    expect(await basis()).toMatchObject({ basis: 'click', flow: 'win_back' });
+    await send([event('order.status_changed', { order_id: 9008, from: 'processing', to: 'completed', email: 'erin@example.com' }, { occurred_at: '2026-11-22T09:00:00Z' })]);
+    await s.processEvents();
+    expect(await basis()).toMatchObject({ basis: 'click', flow: 'win_back' });
+  });
+
+  it('prints the same figures as a table and as CSV (npx retain report)', async () => {
+    const report = await s.reports.build({ from: { year: 2026, month: 11, day: 13 }, to: { year: 2026, month: 11, day: 13 } });
+    const table = toTable(report).split('\n');
+    expect(table[1]).toMatch(/^date\s+flow\s+step\s+scheduled\s+submitted/);
+    expect(table.find((l) => l.startsWith('2026-11-13  abandoned_cart'))).toMatch(/\s70\.00\s+1\s+70\.00\s+0\s+0\.00$/);
+    const run = promisify(execFile);
+    const root = path.resolve(__dirname, '../../..');
+    const { stdout } = await run(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'sidecar/src/cli.ts'), 'report', '--from', '2026-11-13', '--to', '2026-11-13', '--csv'], {
+      cwd: root,
+      env: { ...process.env, RETAIN_SHOP_DB_URL: s.db.url, RETAIN_TABLE_PREFIX: s.db.prefix, RETAIN_SECRET: TEST_SECRET, RETAIN_PUBLIC_URL: 'https://retain.shop.example.test', LOG_LEVEL: 'silent', MAILGUN_API_KEY: '' },
+    });
+    expect(stdout.split('\r\n')).toEqual([
+      'date,flow,step,scheduled,submitted,delivered,opened,machine_opened,clicked,unsubscribed,bounced,complained,orders,revenue,recovered_carts,recovered_revenue,open_orders,open_revenue',
+      '2026-11-13,abandoned_cart,2,0,1,0,0,0,1,0,0,0,1,70.00,1,70.00,0,0.00',
+      'total,abandoned_cart,2,0,1,0,0,0,1,0,0,0,1,70.00,1,70.00,0,0.00',
+      '2026-11-13,welcome,1,0,0,0,0,0,0,0,0,0,0,0.00,0,0.00,1,70.00',
+      'total,welcome,1,0,0,0,0,0,0,0,0,0,0,0.00,0,0.00,1,70.00',
+      'total,all,,0,1,0,0,0,1,0,0,0,1,70.00,1,70.00,1,70.00',
+      '',
+    ]);
   });
 });
