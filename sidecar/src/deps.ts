@@ -135,17 +135,19 @@ export async function buildSidecar(config: Config, log: Logger, opts: BuildOptio
     const engine = createFlowEngine({ prefix, clock, jobs, contacts, flows });
     const paidStatuses = ['processing', 'completed', ...config.extraPaidStatuses];
     const triggers = createTriggers({ engine, clock, shop, paidStatuses });
-    const recordOrderEvent = createOrderRecorder({ prefix, clock, windowMs: config.attributionWindowMs });
+    const recordOrderEvent = createOrderRecorder({ prefix, clock, log, windowMs: config.attributionWindowMs });
     const processor = createEventProcessor({ pool: statePool, prefix, clock, log, contacts, triggers, claimMode, recordOrderEvent, doubleOptIn: config.doubleOptIn });
     const sendingRules: SendingRules = { caps: config.frequencyCaps, quietHours: config.quietHours };
     const rules = () => sendingRules;
+    // Whether the email may go at all comes before when it may go: a refusal never waits for
+    // the morning first.
     const gate = createSendGate([
       ...coreChecks(contacts),
+      ...engagementChecks({ prefix, skipRoleAddresses: config.skipRoleAddresses }),
       unengagedCheck(),
       exitChecks({ shop, engine, paidStatuses }),
       frequencyCap({ engine, clock, rules }),
       quietHours({ clock, shop, rules }),
-      ...engagementChecks({ prefix, skipRoleAddresses: config.skipRoleAddresses }),
     ]);
 
     const shopSettings = () => shop.settings();

@@ -12,8 +12,8 @@ export const flowQueries = defineQueries({
   // A step not yet claimed moves with its enrollment's new start (a cart that keeps changing).
   rescheduleStep: `UPDATE {retain_jobs} SET run_at = ?, payload = ?, updated_at = ? WHERE job_key = ? AND status = 'pending'`,
   stepsSent: `SELECT COUNT(*) AS n FROM {retain_messages} m JOIN {retain_jobs} j ON j.id = m.job_id WHERE j.enrollment_id = ?`,
-  // Pending work of other flows for the same contact, for the frequency cap's priorities.
-  pendingFor: `SELECT id, flow, run_at FROM {retain_jobs} WHERE contact_id = ? AND status = 'pending' AND run_at <= ? AND id <> ?`,
+  // Other work for the same contact, for the frequency cap's priorities: due soon, or being sent now.
+  pendingFor: `SELECT id, flow, run_at, status FROM {retain_jobs} WHERE contact_id = ? AND status IN ('pending', 'running') AND run_at <= ? AND id <> ?`,
   // Marketing emails a contact was sent in a window: what the frequency cap counts.
   // The job's own earlier attempt (a retry after a timeout) does not count against it.
   sentSince: `SELECT flow, created_at FROM {retain_messages} WHERE contact_id = ? AND created_at >= ? AND job_id <> ? AND status IN ('sending', 'submitted', 'delivered') ORDER BY created_at`,

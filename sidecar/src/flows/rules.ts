@@ -1,5 +1,5 @@
 import type { Clock } from '../clock';
-import { DAY, HOUR } from '../clock';
+import { DAY, HOUR, MINUTE } from '../clock';
 import type { Row } from '../db/sql';
 import type { Job } from '../schedule/jobs';
 import type { ShopReader } from '../shop/reader';
@@ -103,9 +103,14 @@ export function frequencyCap(d: { engine: FlowEngine; clock: Clock; rules: () =>
     const [pending] = await db.query<Row[]>(d.engine.queries.pendingFor, [contact.id, new Date(Math.max(freeAt, now.getTime()) + lookahead), job.id]);
     for (const p of pending) {
       const other = marketing.get(p.flow);
-      if (other && other.purpose === 'marketing' && other.priority > flow.priority) {
-        freeAt = Math.max(freeAt, Math.max((p.run_at as Date).getTime(), now.getTime()) + shortest);
+      if (!other || other.purpose !== 'marketing') continue;
+      // Two sends for one contact at the same moment (one batch, or two sidecars) would both see
+      // a free slot: the more important one (or the older, at equal priority) goes; this one waits
+      // a minute and looks again, by when the other's message counts against the cap.
+      if (p.status === 'running' && (other.priority > flow.priority || (other.priority === flow.priority && Number(p.id) < job.id))) {
+        return { send: false, reason: 'another_email_in_flight', deferUntil: new Date(now.getTime() + MINUTE) };
       }
+      if (other.priority > flow.priority) freeAt = Math.max(freeAt, Math.max((p.run_at as Date).getTime(), now.getTime()) + shortest);
     }
     if (freeAt <= now.getTime()) return null;
     return fresh(flow, job, freeAt) ? { send: false, reason: 'frequency_cap', deferUntil: new Date(freeAt) } : skip('frequency_cap_stale', 'continue');

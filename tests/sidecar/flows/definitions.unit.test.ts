@@ -36,7 +36,7 @@ describe('RETAIN_FLOWS_FILE', () => {
 
   it('leaves flows it does not name as they are', () => {
     expect(applyFlowsFile('flows: {}')).toEqual(defaultFlows);
-    expect(defaultFlows[0]!.steps[1]!.delayMs).toBe(3 * DAY);
+    expect(defaultFlows.find((f) => f.id === 'welcome')!.steps[1]!.delayMs).toBe(3 * DAY);
   });
 
   it.each([
