@@ -52,7 +52,6 @@ const story: Array<{ note: string; events: DemoEvent[] }> = [
     note: 'Omar registers at checkout and ticks the marketing box',
     events: [
       { type: 'customer.created', data: { customer_id: 9001, email: 'omar.haddad@example.com', first_name: 'Omar', billing_country: 'AE', marketing_consent: consent('checkout') } },
-      { type: 'order.created', data: { order_id: 50001, status: 'processing', currency: 'EUR', total: '42.50', email: 'omar.haddad@example.com', customer_id: 9001, items: [{ product_id: 11, quantity: 2, price: '21.25' }] } },
     ],
   },
   {
@@ -93,6 +92,20 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${port}`;
   say(`Sidecar listening on ${base} (transport: ${sidecar.transport.name})\n`);
 
+  // One more scene from the shop's own data: an existing customer's latest order is paid.
+  await sidecar.shop.facts.refresh();
+  const [regular] = (await sidecar.shop.segments.members('repeat', { limit: 1 })).members;
+  const [order] = regular ? await sidecar.shop.orders.forContact({ email: regular.email }, { limit: 1 }) : [];
+  if (regular && order) {
+    story.push({
+      note: `${regular.email}, a regular customer, pays for order #${order.id} (read from the shop's own tables)`,
+      events: [
+        { type: 'consent.changed', data: { email: regular.email, consent: consent('account') } },
+        { type: 'order.status_changed', data: { order_id: order.id, from: 'pending', to: 'processing', email: regular.email } },
+      ],
+    });
+  }
+
   for (const scene of story) {
     const events = scene.events.map((e) => ({ id: randomUUID(), type: e.type, occurred_at: new Date().toISOString(), data: e.data }));
     const body = JSON.stringify({ events });
@@ -115,13 +128,14 @@ async function main(): Promise<void> {
   }
 
   say('\nWaiting 20 seconds (demo speed) for the welcome series\' second email…');
-  await waitFor(async () => (await listOutbox(outboxDir)).length >= 5, 40);
+  await waitFor(async () => (await listOutbox(outboxDir)).length >= 6, 40);
   await new Promise((r) => setTimeout(r, 1500));
 
   const messages = (await listOutbox(outboxDir)).reverse();
   say(`\n${messages.length} emails in the outbox:`);
   for (const m of messages) say(`  #${m.messageId}  ${m.to.padEnd(28)} ${m.subject}`);
-  say('\nNo second email for Lena (she unsubscribed) and none for Mila (no consent): the timeline says why.');
+  say('\nThe regular customer got a thank-you for their real order. No second email for Lena (she unsubscribed), none for Mila');
+  say('(no consent), and Dana reads hers in Hebrew (her WordPress locale). `npx retain timeline <email>` says why.');
   say(`\nRead them:\n  in a browser: ${base}/outbox\n  as .eml files: ${outboxDir}`);
 
   if (once) {
