@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Row } from '../sidecar/src/db/sql';
+import { reportQueries } from '../sidecar/src/reports/queries';
 import { createReportService } from '../sidecar/src/reports/reports';
 import type { StoreSettings } from '../sidecar/src/shop/store-settings';
 import { createTestDatabase } from '../tests/support/db';
@@ -24,12 +25,12 @@ async function main() {
     let started = Date.now();
     await db.pool.query(`INSERT INTO ${t('retain_messages')} (job_id, contact_id, flow, step, transport, status, created_at, submitted_at,
         delivered_at, opened_at, machine_opened_at, clicked_at, bounced_at, complained_at, unsubscribed_at)
-      SELECT seq, 1 + seq % 100000, ${flows}, 1 + seq % 3, 'mailgun', 'submitted', at, at,
+      SELECT seq, 1 + seq % 100000, ${flows}, 1 + FLOOR(seq / 12) % 3, 'mailgun', 'submitted', at, at,
         IF(seq % 10 < 9, at + INTERVAL 1 MINUTE, NULL), IF(seq % 3 = 0, at + INTERVAL 1 HOUR, NULL), IF(seq % 5 = 0, at, NULL),
         IF(seq % 20 = 0, at + INTERVAL 2 HOUR, NULL), IF(seq % 100 = 0, at, NULL), IF(seq % 5000 = 0, at, NULL), IF(seq % 500 = 0, at, NULL)
       FROM (SELECT seq, TIMESTAMP('2026-01-01') + INTERVAL FLOOR(seq * ${yearSeconds} / ${messages}) SECOND AS at FROM seq_1_to_${messages}) s`);
     await db.pool.query(`INSERT INTO ${t('retain_jobs')} (job_key, kind, contact_id, flow, step, run_at, status, created_at, updated_at)
-      SELECT CONCAT('b:', seq), 'send', 1 + seq % 100000, ${flows}, 1 + seq % 3, at, 'completed', at, at
+      SELECT CONCAT('b:', seq), 'send', 1 + seq % 100000, ${flows}, 1 + FLOOR(seq / 12) % 3, at, 'completed', at, at
       FROM (SELECT seq, TIMESTAMP('2026-01-01') + INTERVAL FLOOR(seq * ${yearSeconds} / ${messages}) SECOND AS at FROM seq_1_to_${messages}) s`);
     await db.pool.query(`INSERT INTO ${t('retain_order_attribution')} (order_id, contact_id, status, currency, total, refunded, ordered_at, basis, confirmed, flow, step, open_flow, open_step, cart_step, updated_at)
       SELECT seq, 1 + seq % 100000, IF(seq % 10 = 0, 'pending', 'completed'), 'EUR', 10 + (seq % 9000) / 100, IF(seq % 50 = 0, 5, 0), at,
@@ -47,6 +48,19 @@ async function main() {
       started = Date.now();
       report = await reports.build({ from: { year: 2026, month: 1, day: 1 }, to: { year: 2026, month: 12, day: 31 } });
       times.push(Date.now() - started);
+    }
+    // Each query alone, over the whole year at one offset, to see where the time goes.
+    const q = reportQueries(db.prefix);
+    const from = new Date('2025-12-31T23:00:00Z');
+    const to = new Date('2026-12-31T23:00:00Z');
+    const paid = ['processing', 'completed', 'refunded'];
+    for (const [name, args] of [
+      ['scheduledByDay', [60, 'send', from, to]], ['messagesByDay', [60, from, to]], ['clickOrdersByDay', [60, 'EUR', from, to, paid]],
+      ['openOrdersByDay', [60, 'EUR', from, to, paid]], ['cartOrdersByDay', [60, 'EUR', from, to, paid]],
+    ] as const) {
+      started = Date.now();
+      await db.pool.query(q[name], args as unknown as unknown[]);
+      console.log(`  ${name}: ${((Date.now() - started) / 1000).toFixed(2)} s`);
     }
     const [[check]] = await db.pool.query<Row[]>(`SELECT COUNT(*) AS n FROM ${t('retain_messages')}`);
     console.log(`a year's report (365 days, ${report!.steps.length} steps, ${report!.days.length} days; submitted ${report!.total.submitted} of ${check!.n}, revenue ${report!.total.revenue}): ${times.map((ms) => `${(ms / 1000).toFixed(2)} s`).join(', ')}`);

@@ -2,15 +2,17 @@ import type { Clock } from '../clock';
 import type { Connection } from '../db/pool';
 import type { Row } from '../db/sql';
 import type { ShopEvent } from '../intake/event-schemas';
+import type { Logger } from '../logger';
 import { reportQueries } from './queries';
 
-// Which Retain email, if any, earns an order. Rules (docs/reports.md):
+// Which Retain email, if any, earns an order. Rules, in order (docs/reports.md):
 //  1. The order's own attribution (WooCommerce's last touch) names another source → nobody.
-//  2. It names Retain and `<flow>-<step>`, and that step was submitted to the contact within the
-//     window → that email, confirmed.
-//  3. Otherwise the last email the contact clicked (a human click) within the window → that
-//     email; confirmed when the order's campaign names the same step.
-//  4. Otherwise nobody. Opens never earn credit; the last human open is kept for a labelled view.
+//  2. The last human click within the window is on the step the order's `<flow>-<step>` campaign
+//     names → that email, confirmed.
+//  3. The order names Retain and a step that was submitted to the contact within the window (no
+//     click reported) → that email, confirmed.
+//  4. Otherwise the last human click within the window → that email, unconfirmed.
+//  5. Otherwise nobody. Opens never earn credit; the last human open is kept for a labelled view.
 
 export const CART_FLOW = 'abandoned_cart';
 
@@ -55,6 +57,7 @@ export function decide(input: { utmSource?: string | null; utmCampaign?: string 
 }
 
 const CREDITED: ReadonlySet<string> = new Set(['click', 'utm']);
+const ORDER_EVENTS: ReadonlySet<string> = new Set(['order.created', 'order.status_changed', 'order.refunded']);
 const touch = (r: Row | undefined): Touch | null => (r ? { messageId: Number(r.id), flow: String(r.flow), step: Number(r.step), at: r.at as Date } : null);
 
 export type OrderRecorder = (conn: Connection, event: ShopEvent, contactId: number | null) => Promise<void>;
@@ -65,7 +68,7 @@ export type OrderRecorder = (conn: Connection, event: ShopEvent, contactId: numb
  * later event (or pruned webhook rows) cannot take the credit away. A late click webhook is picked
  * up by the order's next event.
  */
-export function createOrderRecorder(d: { prefix: string; clock: Clock; windowMs: number }): OrderRecorder {
+export function createOrderRecorder(d: { prefix: string; clock: Clock; windowMs: number; log: Logger }): OrderRecorder {
   const q = reportQueries(d.prefix);
 
   async function redecide(conn: Connection, orderId: number, contactId: number | null): Promise<void> {
@@ -105,7 +108,21 @@ export function createOrderRecorder(d: { prefix: string; clock: Clock; windowMs:
     ]);
   }
 
+  // Reports must never cost a shopper an email: a failure here is undone to a savepoint and logged,
+  // and the event goes on to the flows as if reports did not exist.
   return async function recordOrderEvent(conn, event, contactId) {
+    if (!ORDER_EVENTS.has(event.type)) return;
+    await conn.query('SAVEPOINT retain_report');
+    try {
+      await record(conn, event, contactId);
+      await conn.query('RELEASE SAVEPOINT retain_report');
+    } catch (err) {
+      await conn.query('ROLLBACK TO SAVEPOINT retain_report');
+      d.log.warn({ event: event.id, type: event.type, code: (err as { code?: string })?.code ?? 'unknown' }, 'order not recorded for reports');
+    }
+  };
+
+  async function record(conn: Connection, event: ShopEvent, contactId: number | null): Promise<void> {
     const now = d.clock.now();
     switch (event.type) {
       case 'order.created': {
@@ -136,5 +153,5 @@ export function createOrderRecorder(d: { prefix: string; clock: Clock; windowMs:
       default:
         return;
     }
-  };
+  }
 }

@@ -222,4 +222,18 @@ describe('reports: attribution and GET /v1/admin/reports', () => {
       '',
     ]);
   });
+
+  it('never lets a reports failure stop an order event from reaching the flows', async () => {
+    await s.db.pool.query(`RENAME TABLE ${tbl('retain_order_attribution')} TO ${tbl('retain_order_attribution_off')}`);
+    try {
+      const e = event('order.created', { order_id: 9010, status: 'processing', currency: 'EUR', total: '12.00', email: 'gina@example.com', customer_id: 0 });
+      await send([e]);
+      await s.processEvents();
+      const [rows] = await s.db.pool.query<Row[]>(`SELECT outcome FROM ${tbl('retain_events')} WHERE event_id = ?`, [e.id]);
+      expect(rows[0]!.outcome).not.toBe('error');
+      expect(rows[0]!.outcome).toMatch(/^(applied|enrolled:)/);
+    } finally {
+      await s.db.pool.query(`RENAME TABLE ${tbl('retain_order_attribution_off')} TO ${tbl('retain_order_attribution')}`);
+    }
+  });
 });
