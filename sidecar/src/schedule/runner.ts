@@ -34,6 +34,8 @@ export class Runner {
   private lastSweep = 0;
   private pumping = false;
   private mayHaveMore = false;
+  /** The tick's own work (applying events) is due: set by the timer and by intake, not by jobs ending. */
+  private tickWork = false;
   /** Until start(), nothing runs by itself: tests and the CLI drive the runner with runDue(). */
   private stopped = true;
 
@@ -60,6 +62,12 @@ export class Runner {
 
   /** Look for due work now (called by the ticker, and by intake after storing events). */
   wake(): void {
+    this.tickWork = true;
+    this.claimMore();
+  }
+
+  /** Claim more due jobs; a job ending calls this, without redoing the tick's other work. */
+  private claimMore(): void {
     if (this.stopped || this.pumping) {
       this.mayHaveMore = true;
       return;
@@ -107,7 +115,10 @@ export class Runner {
     try {
       do {
         this.mayHaveMore = false;
-        await this.o.beforeTick?.();
+        if (this.tickWork) {
+          this.tickWork = false;
+          await this.o.beforeTick?.();
+        }
         while (!this.stopped) {
           const free = this.o.concurrency - this.inflight.size;
           if (free <= 0) {
@@ -129,7 +140,7 @@ export class Runner {
   private launch(job: Job): void {
     const p = this.execute(job).finally(() => {
       this.inflight.delete(p);
-      if (this.mayHaveMore) this.wake();
+      if (this.mayHaveMore) this.claimMore();
     });
     this.inflight.add(p);
   }
