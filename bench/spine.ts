@@ -13,6 +13,7 @@ import { startChildSidecar, ROOT, type ChildSidecar } from '../tests/support/chi
 import { createTestDatabase, type TestDatabase } from '../tests/support/db';
 import { seedShop } from '../tests/support/shop';
 import { grantedConsent, MAILGUN_DOMAIN, TEST_SECRET } from '../tests/support/sidecar';
+import { stateMigrations } from '../sidecar/src/db/migrations';
 
 // The spine benchmark: what MariaDB itself sustains for event-sized rows on this machine, then
 // what the real sidecar (a child process, configured by its environment) accepts over HTTP and
@@ -147,18 +148,12 @@ const STATUS = ['Innodb_data_fsyncs', 'Com_commit', 'Com_insert', 'Questions', '
 // ---------------------------------------------------------------------------------------------
 // 1. MariaDB's own limits for event-sized rows.
 
-const EVENTS_DDL = (t: string) => `CREATE TABLE IF NOT EXISTS \`${t}\` (
-  seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
-  event_id VARCHAR(64) NOT NULL,
-  type VARCHAR(40) NOT NULL,
-  occurred_at DATETIME(3) NOT NULL,
-  received_at DATETIME(3) NOT NULL,
-  data LONGTEXT NOT NULL,
-  processed_at DATETIME(3) NULL,
-  outcome VARCHAR(40) NULL,
-  UNIQUE KEY event_id (event_id),
-  KEY pending (processed_at, seq)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`;
+// The same DDL as the sidecar's own events table, so MariaDB is measured on exactly that shape.
+const EVENTS_DDL = (t: string) => {
+  const create = stateMigrations.flatMap((m) => m.statements).find((q) => q.includes('CREATE TABLE {retain_events}'));
+  if (!create) throw new Error('no retain_events table in the migrations');
+  return create.replace('CREATE TABLE {retain_events}', `CREATE TABLE IF NOT EXISTS \`${t}\``);
+};
 
 interface RawResult { rowsPerSec: number; rows: number; stored: number; ms: number; connections: number; fsyncsPerSec: number; cpu: ReturnType<typeof cpuPercent> }
 

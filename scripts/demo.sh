@@ -3,7 +3,7 @@
 # private MariaDB (installing Debian's mariadb-server when missing) and generates a demo shop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -d node_modules ] || npm ci --no-audit --no-fund
+[ -d node_modules ] || npm install --no-audit --no-fund
 if [ -z "${RETAIN_SHOP_DB_URL:-}" ]; then
   RETAIN_DEMO_DB_ADMIN_URL="$(bash scripts/mariadb.sh)"
   export RETAIN_DEMO_DB_ADMIN_URL

@@ -9,7 +9,7 @@ cd "$root"
 mkdir -p .retain/reports
 log() { echo "[test] $*" >&2; }
 
-[ -d node_modules ] || npm ci --no-audit --no-fund
+[ -d node_modules ] || npm install --no-audit --no-fund
 
 status=0
 log "type-check"
