@@ -10,6 +10,8 @@ export type FeedbackAnswer = (typeof FEEDBACK_ANSWERS)[number];
 interface FeedbackPayload extends TokenPayload {
   c: number;
   m?: number;
+  /** The flow whose email asked (cart or browse abandonment). */
+  f?: string;
 }
 
 export type FeedbackResult = { ok: true } | { ok: false; code: 'token_invalid' | 'token_expired' | 'answer_invalid' | 'contact_missing' };
@@ -25,7 +27,7 @@ export function createFeedbackService(d: { pool: Pool; clock: Clock; contacts: C
       if (!(FEEDBACK_ANSWERS as readonly string[]).includes(answer)) return { ok: false, code: 'answer_invalid' };
       const contact = await d.contacts.get(d.pool, t.payload.c);
       if (!contact) return { ok: false, code: 'contact_missing' };
-      await d.contacts.addTimeline(d.pool, contact.id, { kind: 'feedback', flow: 'abandoned_cart', detail: { answer, message_id: t.payload.m ?? null } });
+      await d.contacts.addTimeline(d.pool, contact.id, { kind: 'feedback', flow: t.payload.f ?? null, detail: { answer, message_id: t.payload.m ?? null } });
       return { ok: true };
     },
   };

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock';
 import { DAY } from '../clock';
-import type { Contact, Db } from '../contacts/contacts';
-import type { Pool } from '../db/pool';
+import type { Contact } from '../contacts/contacts';
+import type { Db, Pool } from '../db/pool';
 import type { Row } from '../db/sql';
 import { productVars } from '../render/context';
 import type { Job } from '../schedule/jobs';
@@ -76,8 +76,8 @@ export function createStepData(d: { pool: Pool; engine: FlowEngine; shop: ShopRe
     return { line_items: lines, total, item_count: lines.reduce((n, l) => n + l.quantity, 0), restore_url: `${shopUrl}/?retain_restore=${token}`, product_ids: items.map((i) => i.product_id) };
   }
 
-  const feedbackUrls = (contact: Contact, messageId: number) => {
-    const token = signToken(d.secret, { p: 'feedback', c: contact.id, m: messageId, x: exp(FEEDBACK_TTL) });
+  const feedbackUrls = (contact: Contact, messageId: number, flowId: string) => {
+    const token = signToken(d.secret, { p: 'feedback', c: contact.id, m: messageId, f: flowId, x: exp(FEEDBACK_TTL) });
     const url = (answer: string) => `${d.publicUrl}/f/${token}?answer=${answer}`;
     return { shipping: url('shipping'), price: url('price'), just_looking: url('just_looking') };
   };
@@ -95,7 +95,7 @@ export function createStepData(d: { pool: Pool; engine: FlowEngine; shop: ShopRe
         const cart = await cartFor(db, contact, enrollment, shop.url, coupon?.code ?? null);
         out.cart = cart;
         out.recommendations = recs(await d.shop.recommendations.forCart(cart.product_ids, ref(contact), 4));
-        out.feedback_urls = feedbackUrls(contact, messageId);
+        out.feedback_urls = feedbackUrls(contact, messageId, flow.id);
         break;
       }
       case 'abandoned_checkout': {
@@ -111,7 +111,7 @@ export function createStepData(d: { pool: Pool; engine: FlowEngine; shop: ShopRe
         if (viewed.length === 0) throw new NothingToShow('viewed_products_gone');
         out.products = viewed.slice(0, 6).map(productVars);
         out.recommendations = recs(await d.shop.recommendations.forCart(viewed.map((p) => p.id), ref(contact), 4));
-        out.feedback_urls = feedbackUrls(contact, messageId);
+        out.feedback_urls = feedbackUrls(contact, messageId, flow.id);
         break;
       }
       case 'post_purchase':

@@ -8,6 +8,7 @@ import { orderQueries } from './order-queries';
 import { recommendationQueries } from './recommendation-queries';
 import { readStoreSettings, type StoreSettings } from './store-settings';
 import { storedStatus } from './values';
+import { shopQueries } from './queries';
 
 export interface ShopReaderOptions {
   /** Statuses counted as paid besides processing and completed (e.g. 'on-hold', 'refunded'). */
@@ -61,6 +62,8 @@ export function buildQueries(prefix: string) {
     facts: factsQueries(prefix),
     segments: segmentQueries(prefix),
     recs: recommendationQueries(prefix),
+    // Read by store-settings.ts; listed here so reader.verify() prepares it at boot too.
+    settings: shopQueries(prefix),
   };
 }
 

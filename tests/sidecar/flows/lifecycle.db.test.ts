@@ -74,7 +74,7 @@ describe('lifecycle flows', () => {
       const link = /href="https:\/\/retain\.shop\.example\.test(\/f\/[^"?]+)\?answer=price[^"]*"/.exec(mail(email)[1]!.field('html')!)!;
       await request(s.app).get(`${link[1]}?answer=price`).expect(200);
       await request(s.app).get(`${link[1]}?answer=free-stuff`).expect(400);
-      expect((await timeline(email)).filter((t) => t.kind === 'feedback').map((t) => t.detail.answer)).toEqual(['price']);
+      expect((await timeline(email)).filter((t) => t.kind === 'feedback').map((t) => [t.flow, t.detail.answer])).toEqual([['abandoned_cart', 'price']]);
 
       await run(2 * DAY);
       expect(mail(email)).toHaveLength(3);
