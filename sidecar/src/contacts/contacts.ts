@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock';
-import type { Pool, Connection } from '../db/pool';
+import type { Db } from '../db/pool';
 import type { Result, Row } from '../db/sql';
 import { contactQueries } from './queries';
 
-/** Anything that can run a query: the pool, or a connection inside a transaction. */
-export type Db = Pool | Connection;
 
 export interface Contact {
   id: number;

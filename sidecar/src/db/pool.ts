@@ -2,6 +2,8 @@ import mysql from 'mysql2/promise';
 
 export type Pool = mysql.Pool;
 export type Connection = mysql.PoolConnection;
+/** Anything that can run a query: the pool, or a connection inside a transaction. */
+export type Db = Pool | Connection;
 
 // Our own tables keep UTC DATETIME(3); `timezone: 'Z'` makes mysql2 read and write them as UTC.
 // Money stays exact because DECIMAL arrives as a string, and big ids arrive as strings.

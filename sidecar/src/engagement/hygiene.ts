@@ -1,6 +1,6 @@
-import type { Db } from '../contacts/contacts';
+import type { Db } from '../db/pool';
 import type { Row } from '../db/sql';
-import type { GateCheck, GateDecision } from '../flows/gate';
+import { skip, type GateCheck } from '../flows/gate';
 import { engagementQueries } from './queries';
 
 // Send-time checks of this capability, appended after the core checks where deps.ts builds the
@@ -58,7 +58,6 @@ export function isRoleAddress(email: string): boolean {
   return ROLE_LOCAL_PARTS.has(local);
 }
 
-const skip = (reason: string, exit = true): GateDecision => ({ send: false, reason, exit });
 
 export interface ContactPreferences {
   pausedUntil: Date | null;

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock';
-import { HOUR } from '../clock';
-import type { ContactStore, Db } from '../contacts/contacts';
+import type { ContactStore } from '../contacts/contacts';
+import type { Db } from '../db/pool';
 import type { Result, Row } from '../db/sql';
 import type { JobStore } from '../schedule/jobs';
 import type { FlowDefinition } from './definitions';
@@ -152,8 +152,9 @@ export function createFlowEngine(deps: { prefix: string; clock: Clock; jobs: Job
   };
 }
 
-/** Hours from a flow setting, with a default when unset or not a number. */
-export function settingHours(flow: FlowDefinition, name: string, fallback: number): number {
-  const n = Number(flow.settings[name]);
-  return (Number.isFinite(n) && n >= 0 ? n : fallback) * HOUR;
+/** A number from a flow's settings (callers apply the unit); the fallback when unset or not a number. */
+export function settingNumber(flow: FlowDefinition, name: string, fallback: number): number {
+  const raw = flow.settings[name];
+  const n = raw == null || raw.trim() === '' ? NaN : Number(raw);
+  return Number.isFinite(n) && n >= 0 ? n : fallback;
 }

@@ -1,4 +1,5 @@
-import type { Contact, ContactStore, Db } from '../contacts/contacts';
+import type { Contact, ContactStore } from '../contacts/contacts';
+import type { Db } from '../db/pool';
 import type { Job } from '../schedule/jobs';
 import type { FlowDefinition } from './definitions';
 import type { Enrollment } from './flows';
@@ -39,23 +40,24 @@ export function createSendGate(checks: GateCheck[]) {
 
 export type SendGate = ReturnType<typeof createSendGate>;
 
-const skip = (reason: string, exit: boolean): GateDecision => ({ send: false, reason, exit });
+/** Not sent, with a reason: the contact leaves the flow, or (`continue`) the flow goes on to its next step. */
+export const skip = (reason: string, then: 'exit' | 'continue' = 'exit'): GateDecision => ({ send: false, reason, exit: then === 'exit' });
 
 /** The rules every email passes, in order: whom, which flow, and may we write to them at all. */
 export function coreChecks(contacts: ContactStore): GateCheck[] {
   return [
-    async ({ contact }) => (contact ? null : skip('contact_missing', true)),
-    async ({ enrollment }) => (enrollment && enrollment.status === 'active' ? null : skip('enrollment_ended', false)),
-    async ({ flow }) => (flow ? null : skip('flow_removed', true)),
-    async ({ flow }) => (flow!.enabled ? null : skip('flow_disabled', true)),
+    async ({ contact }) => (contact ? null : skip('contact_missing')),
+    async ({ enrollment }) => (enrollment && enrollment.status === 'active' ? null : skip('enrollment_ended', 'continue')),
+    async ({ flow }) => (flow ? null : skip('flow_removed')),
+    async ({ flow }) => (flow!.enabled ? null : skip('flow_disabled')),
     async ({ db, contact }) => {
       const suppressed = await contacts.suppressionReason(db, contact!.email);
-      return suppressed ? skip(`suppressed_${suppressed}`, true) : null;
+      return suppressed ? skip(`suppressed_${suppressed}`) : null;
     },
     async ({ flow, contact }) => {
       if (flow!.purpose !== 'marketing') return null;
-      if (contact!.unsubscribedAt) return skip('unsubscribed', true);
-      return contact!.consentState === 'granted' ? null : skip('no_marketing_consent', true);
+      if (contact!.unsubscribedAt) return skip('unsubscribed');
+      return contact!.consentState === 'granted' ? null : skip('no_marketing_consent');
     },
   ];
 }

@@ -5,7 +5,7 @@ import type { Job } from '../schedule/jobs';
 import type { ShopReader } from '../shop/reader';
 import type { FlowDefinition } from './definitions';
 import type { FlowEngine } from './flows';
-import type { GateCheck, GateDecision } from './gate';
+import { skip, type GateCheck } from './gate';
 import { contactZone, localParts, zonedTime } from './local-time';
 
 // The flows' own send-time rules, after the core checks (consent, suppression, flow on):
@@ -21,8 +21,6 @@ export interface SendingRules {
 }
 
 export const defaultSendingRules: SendingRules = { caps: [{ count: 1, windowMs: 16 * HOUR }, { count: 3, windowMs: 7 * DAY }], quietHours: [21, 8] };
-
-const skip = (reason: string, then: 'exit' | 'continue' = 'exit'): GateDecision => ({ send: false, reason, exit: then === 'exit' });
 
 export function exitChecks(d: { shop: ShopReader; engine: FlowEngine; paidStatuses: string[] }): GateCheck {
   return async ({ db, flow, enrollment, contact }) => {

@@ -7,7 +7,7 @@ import type { JobStore } from '../schedule/jobs';
 import type { JobOutcome } from '../schedule/outcome';
 import type { ShopReader } from '../shop/reader';
 import type { FlowDefinition, ScanName } from './definitions';
-import type { FlowEngine } from './flows';
+import { settingNumber, type FlowEngine } from './flows';
 import { contactZone, localParts, parseClock, zonedTime } from './local-time';
 
 // Date-based flows are entered by one daily scan per shop day, itself a job in the job table
@@ -91,7 +91,8 @@ export function createScans(d: { pool: Pool; prefix: string; clock: Clock; log: 
     async win_back() {
       const flow = enabled('win_back');
       if (!flow) return 0;
-      const afterDays = Number(flow.settings.after_days ?? 30) || 30;
+      // Zero would enter every recent buyer: it means the default, as before.
+      const afterDays = settingNumber(flow, 'after_days', 30) || 30;
       const now = d.clock.now().getTime();
       const newest = now - afterDays * DAY;
       const oldest = newest - 7 * DAY;
@@ -134,7 +135,7 @@ export function createScans(d: { pool: Pool; prefix: string; clock: Clock; log: 
       const now = d.clock.now().getTime();
       const [rate] = await d.pool.query<Row[]>(q.recentSendRate, [new Date(now - 90 * DAY)]);
       const weekly = Number(rate[0]?.per_contact ?? 0) >= 90 / 7;
-      const days = Number(weekly ? flow.settings.silent_days_weekly ?? 90 : flow.settings.silent_days ?? 180) || 180;
+      const days = (weekly ? settingNumber(flow, 'silent_days_weekly', 90) : settingNumber(flow, 'silent_days', 180)) || 180;
       const since = new Date(now - days * DAY);
       const month = `${day.year}-${String(day.month).padStart(2, '0')}`;
       let n = 0;

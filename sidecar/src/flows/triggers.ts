@@ -1,9 +1,9 @@
-import type { Clock } from '../clock';
-import type { Db } from '../contacts/contacts';
+import { DAY, HOUR, type Clock } from '../clock';
+import type { Db } from '../db/pool';
 import type { EventData, EventType, ShopEvent } from '../intake/event-schemas';
 import type { ShopReader } from '../shop/reader';
 import type { FlowDefinition } from './definitions';
-import { settingHours, type FlowEngine } from './flows';
+import { settingNumber, type FlowEngine } from './flows';
 
 // How shop events move contacts into and out of the event-triggered flows. The send-time gate
 // re-checks everything against the shop before each email; these rules only decide who enters,
@@ -57,7 +57,7 @@ export function createTriggers(d: TriggerDeps) {
         return [];
       }
       await engine.exit(i.db, current, 'cart_replaced');
-      const earliest = new Date(current.startedAt.getTime() + settingHours(flow, 'restart_after_hours', 24));
+      const earliest = new Date(current.startedAt.getTime() + settingNumber(flow, 'restart_after_hours', 24) * HOUR);
       const start = new Date(Math.max(earliest.getTime(), happenedAt(i).getTime()));
       return (await engine.enroll(i.db, { flow, contactId: i.contactId, key: `${flow.id}:${i.contactId}:${i.event.id}`, subject, startAt: start, eventId: i.event.id })) ? [flow.id] : [];
     }
@@ -92,7 +92,7 @@ export function createTriggers(d: TriggerDeps) {
     const flow = eligible('browse_abandonment', i.consent);
     if (!flow) return [];
     const last = await engine.lastStarted(i.db, i.contactId, flow.id);
-    const cooldown = settingHours(flow, 'reentry_days', 14 / 24) * 24;
+    const cooldown = settingNumber(flow, 'reentry_days', 14) * DAY;
     if (last && (last.status === 'active' || happenedAt(i).getTime() - last.startedAt.getTime() < cooldown)) return [];
     return (await engine.enroll(i.db, { flow, contactId: i.contactId, key: `${flow.id}:${i.contactId}:${i.event.id}`, subject: 'views', startAt: happenedAt(i), eventId: i.event.id })) ? [flow.id] : [];
   }

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock';
-import type { ContactStore, Db } from '../contacts/contacts';
-import { withTransaction, type Connection, type Pool } from '../db/pool';
+import type { ContactStore } from '../contacts/contacts';
+import { withTransaction, type Connection, type Db, type Pool } from '../db/pool';
 import type { Row } from '../db/sql';
 import type { Triggers } from '../flows/triggers';
 import type { Logger } from '../logger';

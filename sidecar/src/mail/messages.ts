@@ -1,5 +1,5 @@
 import type { Clock } from '../clock';
-import type { Db } from '../contacts/contacts';
+import type { Db } from '../db/pool';
 import type { Result, Row } from '../db/sql';
 import { messageQueries } from './queries';
 

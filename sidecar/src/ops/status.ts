@@ -1,5 +1,4 @@
-import type { Pool } from '../db/pool';
-import { serverInfo } from '../db/pool';
+import { serverInfo, type Pool } from '../db/pool';
 import type { Row } from '../db/sql';
 import type { EventProcessor } from '../intake/processor';
 import { intakeQueries } from '../intake/queries';

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock';
-import { withTransaction, type Pool } from '../db/pool';
+import { withTransaction, type Db, type Pool } from '../db/pool';
 import type { Result, Row } from '../db/sql';
-import type { Db } from '../contacts/contacts';
 import { jobQueries } from './queries';
 
 export type JobStatus = 'pending' | 'running' | 'completed' | 'skipped' | 'failed';
