@@ -10,7 +10,6 @@ import { signRequest } from '../../sidecar/src/signing/request-signature';
 import { createTestDatabase, type TestDatabase } from './db';
 import type { FakeMailgun } from '../fake-mailgun';
 import { seedShop } from './shop';
-import { testTemplatesDir } from './templates';
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
 export const MAILGUN_DOMAIN = 'mg.shop.example.test';
@@ -43,7 +42,7 @@ export async function startTestSidecar(
   await seedShop(db.url, db.pool, db.prefix, opts.shopOptions);
   const clock = new ManualClock(opts.start ?? '2026-11-22T10:00:00Z');
   const config = testConfig(db, opts.env, opts.mailgun);
-  const sidecar = await buildSidecar(config, createLogger(config.logLevel), { clock, claimTimeoutMs: 60_000, templatesDir: testTemplatesDir(), ...opts.build });
+  const sidecar = await buildSidecar(config, createLogger(config.logLevel), { clock, claimTimeoutMs: 60_000, ...opts.build });
   return { ...sidecar, db, clock, config };
 }
 

@@ -7,7 +7,6 @@ import { startFakeMailgun, type FakeMailgun } from '../../fake-mailgun';
 import { startFakePlugin, type FakePlugin } from '../../fake-plugin';
 import { placeOrder, someProducts } from '../../support/shop';
 import { event, signed, startTestSidecar, TEST_SECRET, type TestSidecar } from '../../support/sidecar';
-import { testTemplatesDir } from '../../support/templates';
 
 // A property test of the cart flow: random interleavings of cart updates, orders in every status
 // (with or without their event reaching us), unsubscribes, runner restarts and the passing of time
@@ -80,7 +79,7 @@ describe(`the cart flow under random interleavings (seed ${SEED})`, () => {
         log.push('consent');
       } else if (roll < 0.62) {
         // A restart: another sidecar process on the same database takes over.
-        const next = await buildSidecar(s.config, createLogger('silent'), { clock: s.clock, templatesDir: testTemplatesDir(), claimTimeoutMs: 60_000 });
+        const next = await buildSidecar(s.config, createLogger('silent'), { clock: s.clock, claimTimeoutMs: 60_000 });
         restarted.push(next);
         runner = next.runner;
         log.push('restart');
