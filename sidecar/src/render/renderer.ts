@@ -1,12 +1,12 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { compile as compileText } from 'html-to-text';
 import juice from 'juice';
 import { Liquid, type Template } from 'liquidjs';
 import YAML from 'yaml';
 import { FILTER_NAMES, RENDER_ENV, registerFilters, type RenderEnv } from './filters';
 import type { FormatEnv } from './format';
 import { loadStrings, resolveLanguage, type StringsBundle } from './i18n';
+import { htmlToText } from './text-part';
 
 export interface RenderedEmail {
   subject: string;
@@ -77,7 +77,7 @@ export function inlineStyles(source: string, css: string): string {
   return juice.inlineContent(source, css, { applyStyleTags: false, removeStyleTags: false, preserveMediaQueries: true, applyWidthAttributes: true, applyHeightAttributes: false, xmlMode: false });
 }
 
-/** The text part needs neither the head nor inline styles, and parsing them triples its cost. */
+/** The text part needs neither the head nor inline styles, and tokenizing them doubles its cost. */
 const textSource = (html: string) => html.replace(/<head>[\s\S]*?<\/head>/i, '').replace(/ style="[^"]*"/g, '');
 
 export function createEngine(files: Record<string, string>, escape: boolean, limits: Limits = LIMITS): Liquid {
@@ -127,20 +127,6 @@ export function createRenderer(templatesRoot: string, options: RendererOptions =
   const bundles = loadStrings(path.join(root, 'strings'));
   const html = createEngine(files, true, limits);
   const plain = createEngine(files, false, limits);
-  const toText = compileText({
-    wordwrap: 78,
-    selectors: [
-      { selector: 'h1', options: { uppercase: false } },
-      { selector: 'h2', options: { uppercase: false } },
-      { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
-      { selector: 'img', format: 'skip' },
-      { selector: '.preheader', format: 'skip' },
-      { selector: '.text-skip', format: 'skip' },
-      // Line items read as a small table; the call to action under it carries the link.
-      { selector: 'table.items', format: 'dataTable', options: { maxColumnWidth: 48, colSpacing: 3 } },
-      { selector: 'a.item-link', format: 'anchor', options: { ignoreHref: true } },
-    ],
-  });
   const parsed = new Map<string, ParsedTemplate>();
 
   function compile(name: string, source: string, bodyFile?: string): ParsedTemplate {
@@ -188,7 +174,7 @@ export function createRenderer(templatesRoot: string, options: RendererOptions =
       const body = html.renderSync(t.body, { ...scope, subject, preheader }, { globals: { ...globals, subject, preheader } });
       const empty = /\s(?:href|src)="\s*"/.exec(body);
       if (empty) throw new Error(`an empty link or image address (${empty[0].trim()}): a variable it names is empty`);
-      return { subject, preheader, html: body, text: toText(textSource(body)), language: vars.language as string, direction: vars.direction as 'ltr' | 'rtl' };
+      return { subject, preheader, html: body, text: htmlToText(textSource(body)), language: vars.language as string, direction: vars.direction as 'ltr' | 'rtl' };
     } catch (err) {
       throw new RenderError(name, (err as Error).message);
     }
