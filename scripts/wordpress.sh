@@ -53,5 +53,7 @@ ln -sfn "$root/plugin" "$wp/wp-content/plugins/retain"
 ln -sfn "$root/tests/plugin/theme" "$wp/wp-content/themes/retain-test-theme"
 # The WooCommerce stand-in is a must-use plugin, so it loads before ours on every request.
 ln -sfn "$root/tests/plugin/stand-in/woocommerce-stand-in.php" "$wp/wp-content/mu-plugins/woocommerce-stand-in.php"
+# Right-to-left wp-admin for an admin whose language is RTL, without a language pack (the RTL check).
+ln -sfn "$root/tests/plugin/stand-in/rtl-admin.php" "$wp/wp-content/mu-plugins/rtl-admin.php"
 cp "$root/tests/plugin/wp-config.php" "$wp/wp-config.php"
 echo "$wp"

@@ -101,9 +101,43 @@ final class SidecarClient {
 		return $this->request( 'PUT', '/v1/admin/flows/' . rawurlencode( $id ), (string) wp_json_encode( (object) $changes ) );
 	}
 
-	/** @param array<string,mixed> $target flow, step, email?, locale? */
+	/** Both days are shop days (YYYY-MM-DD), both included (docs/reports.md). */
+	public function reports( string $from, string $to ): array {
+		return $this->request( 'GET', '/v1/admin/reports?' . http_build_query( array( 'from' => $from, 'to' => $to ) ), '', true, 20 );
+	}
+
+	/** @param array<string,mixed> $target flow, step, email?, locale?, source? (an unsaved edit) */
 	public function preview_template( array $target ): array {
-		return $this->request( 'POST', '/v1/admin/templates/preview', (string) wp_json_encode( $target ), true, 20 );
+		return $this->request( 'POST', '/v1/admin/templates/preview', self::json( $target ), true, 20 );
+	}
+
+	/** Every flow step's template: flow, step, template, overridden, updated_at. */
+	public function templates(): array {
+		return $this->request( 'GET', '/v1/admin/templates' );
+	}
+
+	/** One step's template: source (the effective file text), default_source, overridden, updated_at. */
+	public function template( string $flow, int $step ): array {
+		return $this->request( 'GET', self::template_path( $flow, $step ) );
+	}
+
+	/** Saves an edited template (the whole file text); 422 template_invalid lists the problems. */
+	public function save_template( string $flow, int $step, string $source ): array {
+		return $this->request( 'PUT', self::template_path( $flow, $step ), self::json( array( 'source' => $source ) ), true, 20 );
+	}
+
+	/** Back to the shipped default. */
+	public function restore_template( string $flow, int $step ): array {
+		return $this->request( 'DELETE', self::template_path( $flow, $step ) );
+	}
+
+	private static function template_path( string $flow, int $step ): string {
+		return '/v1/admin/templates/' . rawurlencode( $flow ) . '/' . $step;
+	}
+
+	/** JSON without escaped slashes or non-ASCII: a template is mostly markup, and the sidecar caps the body's size. */
+	private static function json( array $value ): string {
+		return (string) wp_json_encode( $value, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE );
 	}
 
 	/** @param array<string,mixed> $target flow, step, to, email? */

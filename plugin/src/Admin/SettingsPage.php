@@ -24,6 +24,8 @@ final class SettingsPage {
 	private Outbox $outbox;
 	private Delivery $delivery;
 	private SidecarTabs $tabs;
+	private ReportsTab $reports;
+	private TemplatesTab $templates;
 
 	public function __construct( Settings $settings, SidecarClient $client, Outbox $outbox, Delivery $delivery ) {
 		$this->settings = $settings;
@@ -31,6 +33,8 @@ final class SettingsPage {
 		$this->outbox   = $outbox;
 		$this->delivery = $delivery;
 		$this->tabs     = new SidecarTabs( $client, fn( string $tab, array $args = array() ): string => $this->url( $tab, $args ) );
+		$this->reports  = new ReportsTab( $client );
+		$this->templates = new TemplatesTab( $client, fn( string $tab, array $args = array() ): string => $this->url( $tab, $args ) );
 	}
 
 	public function register(): void {
@@ -39,10 +43,21 @@ final class SettingsPage {
 		add_action( 'admin_post_retain_test_connection', array( $this, 'test_connection' ) );
 		add_action( 'admin_post_retain_retry_failed', array( $this, 'retry_failed' ) );
 		$this->tabs->register();
+		$this->templates->register();
 	}
 
 	public function menu(): void {
-		add_submenu_page( 'woocommerce', __( 'Retain', 'retain' ), __( 'Retain', 'retain' ), self::CAP, self::SLUG, array( $this, 'render' ) );
+		$hook = add_submenu_page( 'woocommerce', __( 'Retain', 'retain' ), __( 'Retain', 'retain' ), self::CAP, self::SLUG, array( $this, 'render' ) );
+		if ( $hook ) {
+			// The template editor's Preview / Save / Restore run before any output, so a success can redirect.
+			add_action( 'load-' . $hook, array( $this, 'load' ) );
+		}
+	}
+
+	public function load(): void {
+		if ( isset( $_GET['tab'] ) && 'templates' === $_GET['tab'] ) { // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- TemplatesTab::handle() checks the nonce.
+			$this->templates->handle();
+		}
 	}
 
 	/** @return array<string,string> */
@@ -150,13 +165,14 @@ final class SettingsPage {
 				$this->tabs->render_flows();
 				break;
 			case 'templates':
-				$this->tabs->render_templates();
+				$this->templates->render();
 				break;
 			case 'contacts':
 				$this->tabs->render_contacts();
 				break;
-			default:
-				echo '<p class="retain-later">' . esc_html__( 'This page comes in a later version of Retain. Until then, reports are in the sidecar.', 'retain' ) . '</p>';
+			case 'reports':
+				$this->reports->render();
+				break;
 		}
 		echo '</div>';
 	}
@@ -204,7 +220,10 @@ final class SettingsPage {
 		$url_locked    = $this->settings->url_locked();
 		$secret_locked = $this->settings->secret_locked();
 		$has_secret    = '' !== $this->settings->secret();
-		$locked_note   = '<p class="description">' . esc_html__( 'Set in wp-config.php.', 'retain' ) . '</p>';
+		$locked_note   = static function ( string $constant ): string {
+			/* translators: %s: constant name */
+			return '<p class="description retain-locked">' . esc_html( sprintf( __( 'Set in wp-config.php (%s); change it there.', 'retain' ), $constant ) ) . '</p>';
+		};
 		?>
 		<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>">
 			<input type="hidden" name="action" value="retain_save_settings" />
@@ -215,14 +234,14 @@ final class SettingsPage {
 					<th scope="row"><label for="retain_sidecar_url"><?php esc_html_e( 'Sidecar URL', 'retain' ); ?></label></th>
 					<td>
 						<input type="url" class="regular-text code" dir="ltr" id="retain_sidecar_url" name="sidecar_url" value="<?php echo esc_attr( $this->settings->sidecar_url() ); ?>" placeholder="https://retain.example.com" <?php disabled( $url_locked ); ?> />
-						<?php echo $url_locked ? $locked_note : ''; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped ?>
+						<?php echo $url_locked ? $locked_note( 'RETAIN_SIDECAR_URL' ) : ''; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped ?>
 					</td>
 				</tr>
 				<tr>
 					<th scope="row"><label for="retain_secret"><?php esc_html_e( 'Shared secret', 'retain' ); ?></label></th>
 					<td>
 						<input type="password" class="regular-text code" dir="ltr" id="retain_secret" name="secret" value="" autocomplete="new-password" placeholder="<?php echo esc_attr( $has_secret ? __( 'Saved. Leave empty to keep it.', 'retain' ) : '' ); ?>" <?php disabled( $secret_locked ); ?> />
-						<?php echo $secret_locked ? $locked_note : ''; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped ?>
+						<?php echo $secret_locked ? $locked_note( 'RETAIN_SECRET' ) : ''; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped ?>
 						<p class="description"><?php esc_html_e( 'The same value as RETAIN_SECRET in the sidecar. It is never shown again.', 'retain' ); ?></p>
 					</td>
 				</tr>

@@ -1,6 +1,6 @@
 <?php
 /**
- * The Flows, Templates and Contact lookup tabs of WooCommerce → Retain. Everything they show comes
+ * The Flows and Contact lookup tabs of WooCommerce → Retain (Templates: TemplatesTab). Everything they show comes
  * from the sidecar, asked by WordPress (signed); the browser never talks to the sidecar.
  *
  * @package Retain
@@ -33,7 +33,6 @@ final class SidecarTabs {
 
 	public function register(): void {
 		add_action( 'admin_post_retain_save_flow', array( $this, 'save_flow' ) );
-		add_action( 'admin_post_retain_template_send', array( $this, 'test_send' ) );
 	}
 
 	private function url( string $tab, array $args = array() ): string {
@@ -59,7 +58,7 @@ final class SidecarTabs {
 	}
 
 	/** The sidecar's error (code, message, field details) from an answer, sanitized for display. */
-	private static function error_of( array $answer ): array {
+	public static function error_of( array $answer ): array {
 		$body    = is_array( $answer['body'] ) ? $answer['body'] : array();
 		$details = array();
 		foreach ( (array) ( $body['error']['details'] ?? array() ) as $d ) {
@@ -74,7 +73,7 @@ final class SidecarTabs {
 		);
 	}
 
-	private static function render_error( array $error, string $intro ): void {
+	public static function render_error( array $error, string $intro ): void {
 		echo '<div class="notice notice-error retain-sidecar-error" role="alert"><p>' . esc_html( $intro ) . ' <code dir="ltr">' . esc_html( $error['code'] ) . '</code>';
 		if ( '' !== $error['message'] ) {
 			echo ' ' . esc_html( $error['message'] );
@@ -94,7 +93,7 @@ final class SidecarTabs {
 	private function load_flows(): array {
 		$answer = $this->client->flows();
 		if ( 200 !== $answer['status'] || ! is_array( $answer['body'] ) || ! isset( $answer['body']['flows'] ) || ! is_array( $answer['body']['flows'] ) ) {
-			return array( array(), self::error_of( $answer + array( 'error' => 'invalid_answer' ) ) );
+			return array( array(), self::error_of( array( 'error' => $answer['error'] ?? 'invalid_answer' ) + $answer ) );
 		}
 		return array( array_values( array_filter( $answer['body']['flows'], 'is_array' ) ), null );
 	}
@@ -145,18 +144,22 @@ final class SidecarTabs {
 				return array( $id, array(), 'delay_invalid' );
 			}
 			$step = array( 'delay' => $number . $unit );
+			// A step without coupon fields keeps its coupon as it is; an empty amount removes it.
 			if ( isset( $s['coupon_type'] ) ) {
-				$amount = trim( sanitize_text_field( (string) ( $s['coupon_amount'] ?? '' ) ) );
-				$type   = 'fixed_cart' === $s['coupon_type'] ? 'fixed_cart' : 'percent';
+				$amount  = trim( sanitize_text_field( (string) ( $s['coupon_amount'] ?? '' ) ) );
+				$type    = sanitize_key( (string) $s['coupon_type'] );
+				$expires = trim( sanitize_text_field( (string) ( $s['coupon_expires'] ?? '14' ) ) );
 				if ( '' === $amount ) {
 					$step['coupon'] = null;
-				} elseif ( ! preg_match( '/^\d{1,7}(\.\d{1,2})?$/', $amount ) || ( 'percent' === $type && (float) $amount > 100 ) ) {
+				} elseif ( ! in_array( $type, array( 'percent', 'fixed_cart' ), true )
+					|| ! preg_match( '/^\d{1,7}(\.\d{1,2})?$/', $amount ) || ( 'percent' === $type && (float) $amount > 100 )
+					|| ! preg_match( '/^\d{1,3}$/', $expires ) || (int) $expires < 1 || (int) $expires > 365 ) {
 					return array( $id, array(), 'coupon_invalid' );
 				} else {
 					$step['coupon'] = array(
 						'type'            => $type,
 						'amount'          => $amount,
-						'expires_in_days' => max( 1, min( 365, absint( $s['coupon_expires'] ?? 14 ) ) ),
+						'expires_in_days' => (int) $expires,
 						'free_shipping'   => ! empty( $s['coupon_free_shipping'] ),
 					);
 				}
@@ -175,7 +178,7 @@ final class SidecarTabs {
 		$local = array(
 			'flow_unknown'   => __( 'No such flow.', 'retain' ),
 			'delay_invalid'  => __( 'A delay must be a whole or decimal number.', 'retain' ),
-			'coupon_invalid' => __( 'A coupon amount must be a positive number (at most 100 for a percentage).', 'retain' ),
+			'coupon_invalid' => __( 'A coupon needs a type, a positive amount (at most 100 for a percentage) and a validity of 1 to 365 days.', 'retain' ),
 		);
 		if ( null !== $error ) {
 			$result = array(
@@ -202,6 +205,35 @@ final class SidecarTabs {
 		exit;
 	}
 
+	/**
+	 * One step's discount: type, amount, validity, free shipping. The sidecar describes coupons in
+	 * its PUT shape (snake_case); the camelCase of older sidecars is read too.
+	 */
+	private static function render_coupon_fields( string $field, string $dom_id, ?array $coupon ): void {
+		$type    = 'fixed_cart' === ( $coupon['type'] ?? '' ) ? 'fixed_cart' : 'percent';
+		$expires = (int) ( $coupon['expires_in_days'] ?? $coupon['expiresInDays'] ?? 14 );
+		$free    = ! empty( $coupon['free_shipping'] ?? $coupon['freeShipping'] ?? false );
+		$amount  = null === $coupon ? '' : (string) ( $coupon['amount'] ?? '' );
+		$prefix  = 'retain-' . $dom_id . '-coupon';
+		?>
+		<span class="retain-coupon-fields">
+			<label class="screen-reader-text" for="<?php echo esc_attr( $prefix ); ?>-amount"><?php esc_html_e( 'Coupon amount', 'retain' ); ?></label>
+			<input type="text" inputmode="decimal" class="small-text retain-coupon-amount" dir="ltr" id="<?php echo esc_attr( $prefix ); ?>-amount" name="<?php echo esc_attr( $field ); ?>[coupon_amount]" value="<?php echo esc_attr( $amount ); ?>" placeholder="<?php esc_attr_e( 'none', 'retain' ); ?>" />
+			<select name="<?php echo esc_attr( $field ); ?>[coupon_type]" class="retain-coupon-type" aria-label="<?php esc_attr_e( 'Coupon type', 'retain' ); ?>">
+				<option value="percent" <?php selected( $type, 'percent' ); ?>><?php esc_html_e( '% off the cart', 'retain' ); ?></option>
+				<option value="fixed_cart" <?php selected( $type, 'fixed_cart' ); ?>><?php esc_html_e( 'fixed amount off the cart', 'retain' ); ?></option>
+			</select>
+			<label>
+				<?php esc_html_e( 'valid for', 'retain' ); ?>
+				<input type="number" min="1" max="365" step="1" class="tiny-text retain-coupon-expires" name="<?php echo esc_attr( $field ); ?>[coupon_expires]" value="<?php echo esc_attr( (string) $expires ); ?>" />
+				<?php esc_html_e( 'days', 'retain' ); ?>
+			</label>
+			<label><input type="checkbox" name="<?php echo esc_attr( $field ); ?>[coupon_free_shipping]" value="1" <?php checked( $free ); ?> /> <?php esc_html_e( 'free shipping', 'retain' ); ?></label>
+		</span>
+		<p class="description"><?php echo esc_html( null === $coupon ? __( 'No coupon: enter an amount to add one.', 'retain' ) : __( 'An empty amount removes the coupon.', 'retain' ) ); ?></p>
+		<?php
+	}
+
 	public function render_flows(): void {
 		$result = $this->recall( 'flow_result' );
 		if ( $result ) {
@@ -220,7 +252,7 @@ final class SidecarTabs {
 			self::render_error( $error, __( 'Could not load the flows from the sidecar:', 'retain' ) );
 			return;
 		}
-		echo '<p>' . esc_html__( 'The flows the sidecar runs. A change applies to contacts from their next step; steps already scheduled keep their time.', 'retain' ) . '</p>';
+		echo '<p>' . esc_html__( 'The flows the sidecar runs. Each step is sent the given time after the contact entered the flow. A change applies to contacts from their next step; steps already scheduled keep their time.', 'retain' ) . '</p>';
 		$units = self::unit_labels();
 		foreach ( $flows as $flow ) {
 			$id = (string) ( $flow['id'] ?? '' );
@@ -252,7 +284,7 @@ final class SidecarTabs {
 					</span>
 				</p>
 				<table class="widefat striped retain-flow-steps">
-					<thead><tr><th scope="col"><?php esc_html_e( 'Step', 'retain' ); ?></th><th scope="col"><?php esc_html_e( 'Delay', 'retain' ); ?></th><th scope="col"><?php esc_html_e( 'Coupon', 'retain' ); ?></th><th scope="col"><?php esc_html_e( 'Template', 'retain' ); ?></th></tr></thead>
+					<thead><tr><th scope="col"><?php esc_html_e( 'Step', 'retain' ); ?></th><th scope="col"><?php esc_html_e( 'Sent after', 'retain' ); ?></th><th scope="col"><?php esc_html_e( 'Coupon', 'retain' ); ?></th><th scope="col"><?php esc_html_e( 'Template', 'retain' ); ?></th></tr></thead>
 					<tbody>
 					<?php
 					foreach ( array_values( (array) ( $flow['steps'] ?? array() ) ) as $i => $step ) {
@@ -274,28 +306,11 @@ final class SidecarTabs {
 									<?php endforeach; ?>
 								</select>
 							</td>
-							<td>
+							<td class="retain-coupon">
 								<?php
-								if ( $coupon ) {
-									// The sidecar describes coupons in its own (camelCase) shape; either is accepted here.
-									$type    = 'fixed_cart' === ( $coupon['type'] ?? '' ) ? 'fixed_cart' : 'percent';
-									$expires = (int) ( $coupon['expires_in_days'] ?? $coupon['expiresInDays'] ?? 14 );
-									$free    = ! empty( $coupon['free_shipping'] ?? $coupon['freeShipping'] ?? false );
-									?>
-									<input type="hidden" name="<?php echo esc_attr( $field ); ?>[coupon_type]" value="<?php echo esc_attr( $type ); ?>" />
-									<input type="hidden" name="<?php echo esc_attr( $field ); ?>[coupon_expires]" value="<?php echo esc_attr( (string) $expires ); ?>" />
-									<input type="hidden" name="<?php echo esc_attr( $field ); ?>[coupon_free_shipping]" value="<?php echo $free ? '1' : ''; ?>" />
-									<input type="text" inputmode="decimal" class="small-text retain-coupon-amount" dir="ltr" name="<?php echo esc_attr( $field ); ?>[coupon_amount]" value="<?php echo esc_attr( (string) ( $coupon['amount'] ?? '' ) ); ?>" aria-label="<?php esc_attr_e( 'Coupon amount', 'retain' ); ?>" />
-									<?php
-									echo esc_html(
-										sprintf(
-											/* translators: 1: "%" or "fixed amount", 2: number of days */
-											_n( '%1$s, valid %2$d day', '%1$s, valid %2$d days', $expires, 'retain' ),
-											'percent' === $type ? '%' : __( 'fixed amount', 'retain' ),
-											$expires
-										)
-									);
-									echo '<p class="description">' . esc_html__( 'Empty removes the coupon.', 'retain' ) . '</p>';
+								// A service flow (e.g. the opt-in confirmation) never gets a coupon it did not ship with.
+								if ( $coupon || 'service' !== ( $flow['purpose'] ?? '' ) ) {
+									self::render_coupon_fields( $field, $id . '-' . $i, $coupon );
 								} else {
 									echo '&mdash;';
 								}
@@ -312,152 +327,6 @@ final class SidecarTabs {
 			</form>
 			<?php
 		}
-	}
-
-	/** "welcome:2" → ['welcome', 2], or null. */
-	private static function parse_target( string $value ): ?array {
-		if ( ! preg_match( '/^([a-z0-9_]{1,64}):(\d{1,2})$/', $value, $m ) || (int) $m[2] < 1 || (int) $m[2] > 20 ) {
-			return null;
-		}
-		return array( $m[1], (int) $m[2] );
-	}
-
-	public function test_send(): void {
-		$this->guard( 'retain_templates' );
-		$in     = wp_unslash( $_POST );
-		$target = self::parse_target( sanitize_text_field( (string) ( $in['target'] ?? '' ) ) );
-		$to     = sanitize_email( (string) ( $in['to'] ?? '' ) );
-		$email  = sanitize_email( (string) ( $in['email'] ?? '' ) );
-		if ( null === $target ) {
-			$result = array( 'ok' => false, 'error' => array( 'code' => 'request_invalid', 'message' => __( 'Choose a flow and step.', 'retain' ), 'details' => array() ) );
-		} elseif ( ! is_email( $to ) ) {
-			$result = array( 'ok' => false, 'error' => array( 'code' => 'request_invalid', 'message' => __( 'Enter the address to send the test to.', 'retain' ), 'details' => array() ) );
-		} else {
-			$body = array(
-				'flow' => $target[0],
-				'step' => $target[1],
-				'to'   => $to,
-			);
-			if ( is_email( $email ) ) {
-				$body['email'] = $email;
-			}
-			$answer = $this->client->test_send( $body );
-			$ok     = 200 === $answer['status'];
-			$result = array(
-				'ok'      => $ok,
-				'to'      => $to,
-				'subject' => $ok && is_array( $answer['body'] ) ? sanitize_text_field( (string) ( $answer['body']['subject'] ?? '' ) ) : '',
-				'error'   => $ok ? null : self::error_of( $answer ),
-			);
-		}
-		$this->remember( 'test_send', $result );
-		wp_safe_redirect( $this->url( 'templates', array( 'retain_notice' => 'test_sent', 'target' => $target ? $target[0] . ':' . $target[1] : '' ) ) );
-		exit;
-	}
-
-	public function render_templates(): void {
-		$sent = $this->recall( 'test_send' );
-		if ( $sent ) {
-			if ( $sent['ok'] ) {
-				/* translators: 1: address, 2: subject */
-				echo '<div class="notice notice-success retain-test-send-result" role="status"><p>' . esc_html( sprintf( __( 'Test e-mail sent to %1$s: "%2$s".', 'retain' ), $sent['to'], $sent['subject'] ) ) . '</p></div>';
-			} else {
-				self::render_error( $sent['error'], __( 'The test e-mail was not sent:', 'retain' ) );
-			}
-		}
-		list( $flows, $error ) = $this->load_flows();
-		if ( $error ) {
-			self::render_error( $error, __( 'Could not load the flows from the sidecar:', 'retain' ) );
-			return;
-		}
-		// phpcs:disable WordPress.Security.NonceVerification -- the preview is verified below before the sidecar is asked.
-		$posted  = 'POST' === ( $_SERVER['REQUEST_METHOD'] ?? '' ) && isset( $_POST['retain_preview'] );
-		$source  = $posted ? wp_unslash( $_POST ) : wp_unslash( $_GET );
-		$current = sanitize_text_field( (string) ( $source['target'] ?? '' ) );
-		$email   = $posted ? sanitize_email( (string) ( $source['email'] ?? '' ) ) : '';
-		$locale  = $posted ? sanitize_text_field( (string) ( $source['locale'] ?? '' ) ) : '';
-		$to      = $posted ? sanitize_email( (string) ( $source['to'] ?? '' ) ) : wp_get_current_user()->user_email;
-		// phpcs:enable
-		?>
-		<form method="post" action="<?php echo esc_url( $this->url( 'templates' ) ); ?>" id="retain-templates-form">
-			<input type="hidden" name="action" value="retain_template_send" />
-			<?php wp_nonce_field( 'retain_templates' ); ?>
-			<table class="form-table" role="presentation">
-				<tr>
-					<th scope="row"><label for="retain_template_target"><?php esc_html_e( 'Flow and step', 'retain' ); ?></label></th>
-					<td><select id="retain_template_target" name="target">
-						<?php
-						foreach ( $flows as $flow ) {
-							$id = (string) ( $flow['id'] ?? '' );
-							foreach ( array_values( (array) ( $flow['steps'] ?? array() ) ) as $i => $step ) {
-								$value = $id . ':' . ( $i + 1 );
-								/* translators: 1: flow name, 2: step number */
-								printf( '<option value="%s" %s>%s</option>', esc_attr( $value ), selected( $current, $value, false ), esc_html( sprintf( __( '%1$s — step %2$d', 'retain' ), (string) ( $flow['name'] ?? $id ), $i + 1 ) ) );
-							}
-						}
-						?>
-					</select></td>
-				</tr>
-				<tr>
-					<th scope="row"><label for="retain_template_email"><?php esc_html_e( 'Customer (optional)', 'retain' ); ?></label></th>
-					<td><input type="email" class="regular-text" dir="ltr" id="retain_template_email" name="email" value="<?php echo esc_attr( $email ); ?>" />
-					<p class="description"><?php esc_html_e( 'A contact\'s e-mail address, to fill the template with their name, order and recommendations. Empty uses sample data.', 'retain' ); ?></p></td>
-				</tr>
-				<tr>
-					<th scope="row"><label for="retain_template_locale"><?php esc_html_e( 'Language (optional)', 'retain' ); ?></label></th>
-					<td><input type="text" class="small-text" dir="ltr" id="retain_template_locale" name="locale" value="<?php echo esc_attr( $locale ); ?>" placeholder="he_IL" /></td>
-				</tr>
-			</table>
-			<p><?php submit_button( __( 'Preview', 'retain' ), 'primary', 'retain_preview', false, array( 'id' => 'retain-preview' ) ); ?></p>
-			<table class="form-table" role="presentation">
-				<tr>
-					<th scope="row"><label for="retain_test_to"><?php esc_html_e( 'Send a test to', 'retain' ); ?></label></th>
-					<td><input type="email" class="regular-text" dir="ltr" id="retain_test_to" name="to" value="<?php echo esc_attr( (string) $to ); ?>" />
-					<?php submit_button( __( 'Send test', 'retain' ), 'secondary', 'retain_send', false, array( 'id' => 'retain-send-test', 'formaction' => admin_url( 'admin-post.php' ) ) ); ?>
-					<p class="description"><?php esc_html_e( 'Marked [Test] in the subject; it is not counted or scheduled.', 'retain' ); ?></p></td>
-				</tr>
-			</table>
-		</form>
-		<?php
-		if ( ! $posted ) {
-			return;
-		}
-		if ( ! wp_verify_nonce( sanitize_text_field( wp_unslash( $_POST['_wpnonce'] ?? '' ) ), 'retain_templates' ) ) {
-			echo '<div class="notice notice-error" role="alert"><p>' . esc_html__( 'The form has expired. Please try again.', 'retain' ) . '</p></div>';
-			return;
-		}
-		$target = self::parse_target( $current );
-		if ( null === $target ) {
-			self::render_error( array( 'code' => 'request_invalid', 'message' => __( 'Choose a flow and step.', 'retain' ), 'details' => array() ), __( 'No preview:', 'retain' ) );
-			return;
-		}
-		$body = array(
-			'flow' => $target[0],
-			'step' => $target[1],
-		);
-		if ( is_email( $email ) ) {
-			$body['email'] = $email;
-		}
-		if ( preg_match( '/^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$/', $locale ) ) {
-			$body['locale'] = $locale;
-		}
-		$answer = $this->client->preview_template( $body );
-		if ( 200 !== $answer['status'] || ! is_array( $answer['body'] ) ) {
-			self::render_error( self::error_of( $answer ), __( 'The sidecar could not render this e-mail:', 'retain' ) );
-			return;
-		}
-		$p = $answer['body'];
-		?>
-		<div class="retain-preview">
-			<h2><?php esc_html_e( 'Preview', 'retain' ); ?></h2>
-			<table class="form-table" role="presentation">
-				<tr><th scope="row"><?php esc_html_e( 'Subject', 'retain' ); ?></th><td class="retain-preview-subject"><?php echo esc_html( (string) ( $p['subject'] ?? '' ) ); ?></td></tr>
-				<tr><th scope="row"><?php esc_html_e( 'Preheader', 'retain' ); ?></th><td class="retain-preview-preheader"><?php echo esc_html( (string) ( $p['preheader'] ?? '' ) ); ?></td></tr>
-			</table>
-			<iframe class="retain-preview-frame" sandbox="" title="<?php esc_attr_e( 'E-mail preview', 'retain' ); ?>" style="width:100%;min-height:640px;border:1px solid #c3c4c7;background:#fff" srcdoc="<?php echo esc_attr( (string) ( $p['html'] ?? '' ) ); ?>"></iframe>
-			<details><summary><?php esc_html_e( 'Plain-text version', 'retain' ); ?></summary><pre class="retain-preview-text" style="white-space:pre-wrap"><?php echo esc_html( (string) ( $p['text'] ?? '' ) ); ?></pre></details>
-		</div>
-		<?php
 	}
 
 	/** The reason column: the reason first, then any other detail as "key: value". */

@@ -8,7 +8,7 @@
 // Env (set by scripts/test-plugin.sh): RETAIN_WP_ROOT, RETAIN_WP_PORT, RETAIN_WP_DB_*.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -158,6 +158,20 @@ async function sidecarTabs(browser, page, side) {
   await page.locator('#retain-flow-abandoned_cart .retain-flow-enabled').check();
   await Promise.all([page.waitForNavigation(), page.locator('#retain-save-flow-abandoned_cart').click()]);
   check((await signedGet(side, '/v1/admin/flows')).body?.flows?.find((f) => f.id === 'abandoned_cart')?.enabled === true, 'switching it back on is saved too');
+  // The discount is editable: the third reminder's coupon validity and type reach the sidecar.
+  const couponStep = () => signedGet(side, '/v1/admin/flows').then((r) => r.body?.flows?.find((f) => f.id === 'abandoned_cart')?.steps?.[2]?.coupon);
+  const before = await couponStep();
+  const cartForm = page.locator('#retain-flow-abandoned_cart');
+  const setCoupon = async (c) => {
+    await cartForm.locator('input[name="steps[2][coupon_amount]"]').fill(String(c.amount));
+    await cartForm.locator('select[name="steps[2][coupon_type]"]').selectOption(c.type);
+    await cartForm.locator('input[name="steps[2][coupon_expires]"]').fill(String(c.expires_in_days));
+    await Promise.all([page.waitForNavigation(), cartForm.locator('#retain-save-flow-abandoned_cart').click()]);
+  };
+  await setCoupon({ amount: '4.50', type: 'fixed_cart', expires_in_days: 3 });
+  const after = await couponStep();
+  check(after?.type === 'fixed_cart' && after?.amount === '4.50' && after?.expires_in_days === 3, `a coupon's type, amount and validity are saved by the sidecar (${JSON.stringify(after)})`);
+  if (before) await setCoupon(before);
 
   // Templates: the sidecar's HTML in a sandboxed iframe, then a test send to the fake Mailgun.
   await page.goto(tab('templates'));
@@ -172,6 +186,7 @@ async function sidecarTabs(browser, page, side) {
   await Promise.all([page.waitForNavigation(), page.click('#retain-send-test')]);
   const sent = await page.locator('.retain-test-send-result').innerText().catch(async () => page.locator('.retain-sidecar-error').innerText().catch(() => ''));
   check(/Test e-mail sent to owner@example.org/.test(sent), `"Send test" reaches the mail provider (${sent.replace(/\s+/g, ' ').trim()})`);
+  await templateEditor(page, tab);
 
   // End to end: a visitor signs up through [retain_signup]; the welcome email reaches the fake Mailgun.
   const pageUrl = wpRun('signup-page');
@@ -223,6 +238,101 @@ async function sidecarTabs(browser, page, side) {
   check((await signedGet(side, '/v1/admin/flows')).body?.flows?.find((f) => f.id === 'welcome')?.enabled === true, '… and the welcome flow is still on');
   const accepted = await fakeCount;
   check(accepted !== null, `the fake Mailgun holds the test and welcome emails (messages: ${accepted})`);
+  await reportsTab(page, tab);
+}
+
+// The template editor on win_back step 1 (not the welcome email the end-to-end test expects):
+// edit the subject, save, preview shows it; a Liquid syntax error is reported with its line and
+// column and the text stays in the editor; restore the default.
+async function templateEditor(page, tab) {
+  const started = Date.now();
+  const open = `${tab('templates')}&target=win_back:1`;
+  const status = () => page.locator('.retain-template-status').getAttribute('data-state');
+  const restore = async () => {
+    page.once('dialog', (d) => d.accept());
+    await Promise.all([page.waitForNavigation(), page.click('#retain-template-restore')]);
+  };
+  await page.goto(open);
+  if (await status() === 'edited') await restore(); // The sidecar's tables outlive a run.
+  const original = await page.inputValue('#retain_template_subject');
+  check(await status() === 'default' && original.includes('win_back.1.subject'), `choosing a step shows its editor, default (${original})`);
+  check(await page.getAttribute('#retain_template_body', 'dir') === 'ltr' && (await page.inputValue('#retain_template_body')).includes("{% layout 'layouts/base' %}"), '… with the Liquid body in a left-to-right textarea');
+  const subject = `Browser edit ${Date.now()} for {{ customer.first_name | default: 'you' }}`;
+  await page.fill('#retain_template_subject', subject);
+  await Promise.all([page.waitForNavigation(), page.click('#retain-template-save')]);
+  check(await page.locator('.retain-template-result').count() === 1 && await status() === 'edited', 'saving the edited subject is accepted and the step is marked edited');
+  check(await page.inputValue('#retain_template_subject') === subject, '… and the reloaded editor holds the saved subject');
+  await Promise.all([page.waitForNavigation(), page.click('#retain-preview')]);
+  const previewed = (await page.locator('.retain-preview-subject').innerText().catch(() => '')).trim();
+  check(previewed.startsWith('Browser edit ') && !previewed.includes('{{') && await page.locator('iframe.retain-preview-frame[sandbox=""]').count() === 1, `Preview shows the new subject rendered (${previewed})`);
+  const body = await page.inputValue('#retain_template_body');
+  const broken = body.replace('{% endblock %}', '{% if customer %}<p>never closed</p>\n{% endblock %}');
+  await page.fill('#retain_template_body', broken);
+  await Promise.all([page.waitForNavigation(), page.click('#retain-template-save')]);
+  const problem = (await page.locator('.retain-template-problem').first().innerText().catch(() => '')).replace(/\s+/g, ' ');
+  check(/line \d+, column \d+/.test(problem), `a Liquid syntax error is refused with its line and column (${problem})`);
+  check((await page.inputValue('#retain_template_body')).replace(/\r\n/g, '\n') === broken.replace(/\r\n/g, '\n') && await page.inputValue('#retain_template_subject') === subject, '… and the admin\'s text is still in the editor');
+  await page.goto(open);
+  check(await page.inputValue('#retain_template_subject') === subject, '… and nothing was saved');
+  await restore();
+  check(await page.locator('.retain-template-result').count() === 1 && await status() === 'default' && await page.inputValue('#retain_template_subject') === original, 'Restore default (confirmed) brings the shipped template back');
+  console.log(`    template editor checks took ${Date.now() - started} ms`);
+}
+
+// Reports: the welcome email submitted above is in the sidecar's report (a range around today in
+// UTC, since the generated shop's time zone need not be WordPress's), then the same pages in RTL.
+async function reportsTab(page, tab) {
+  const started = Date.now();
+  const day = (offset) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
+  const reports = `${tab('reports')}&from=${day(-2)}&to=${day(1)}`;
+  await page.goto(reports);
+  const chart = page.locator('figure.retain-chart svg.retain-chart-svg');
+  check(await chart.count() === 1 && await chart.isVisible(), 'the Reports tab draws the chart from the sidecar\'s report');
+  const welcome = page.locator('table.retain-report-steps tr[data-flow="welcome"][data-step="1"]');
+  const submitted = Number((await welcome.locator('td.retain-col-submitted').innerText().catch(() => '0')).replace(/\D/g, ''));
+  const name = await welcome.locator('th').innerText().catch(() => '');
+  check(submitted >= 1 && name === 'Welcome series', `… and the per-step table has the welcome email (${name}: submitted ${submitted})`);
+  const ys = ((await page.locator('polyline.retain-chart-submitted').getAttribute('points')) || '').split(' ').map((p) => Number(p.split(',')[1]));
+  check(ys.length === 4 && Math.min(...ys) < Math.max(...ys), '… and the submitted line rises on its day (4 days, one point each)');
+  await page.fill('#retain_report_from', '2020-01-01');
+  await page.fill('#retain_report_to', '2020-01-31');
+  await Promise.all([page.waitForNavigation(), page.click('#retain-report-show')]);
+  check(await page.locator('.retain-report-empty').count() === 1 && await page.locator('.retain-sidecar-error').count() === 0
+    && ((await page.locator('polyline.retain-chart-submitted').getAttribute('points')) || '').split(' ').length === 31, 'a range with nothing in it draws an empty month and says so');
+
+  // RTL: the admin's own language is Hebrew; tests/plugin/stand-in/rtl-admin.php makes wp-admin RTL
+  // for it, as the language pack would.
+  wpRun('user-locale', 'admin', 'he_IL');
+  try {
+    await page.goto(reports);
+    const rtl = await page.evaluate(() => ({ dir: document.documentElement.dir, body: document.body.classList.contains('rtl') }));
+    check(rtl.dir === 'rtl' && rtl.body, `in a right-to-left admin language the page is dir="rtl" with the rtl body class (${JSON.stringify(rtl)})`);
+    const table = page.locator('table.retain-report-steps');
+    check(await chart.isVisible() && await table.isVisible(), 'the chart and the per-step table render in RTL');
+    const heads = table.locator('thead th');
+    const [first, second] = [await heads.nth(0).boundingBox(), await heads.nth(1).boundingBox()];
+    const align = await heads.nth(0).evaluate((el) => getComputedStyle(el).textAlign);
+    check(first.x > second.x && ['right', 'start'].includes(align), `… the table runs right to left, text aligned right (${align})`);
+    const xs = ((await page.locator('polyline.retain-chart-submitted').getAttribute('points')) || '').split(' ').map((p) => Number(p.split(',')[0]));
+    check(xs.length > 1 && xs[0] > xs[xs.length - 1], '… and the chart\'s time runs right to left');
+    const shots = path.join(repo, '.retain/shots');
+    mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: path.join(shots, 'reports-rtl.png'), fullPage: true });
+    await page.goto(tab('flows'));
+    const flow = page.locator('#retain-flow-abandoned_cart');
+    const fh = flow.locator('table.retain-flow-steps thead th');
+    const [f1, f2] = [await fh.nth(0).boundingBox(), await fh.nth(1).boundingBox()];
+    check(await page.evaluate(() => document.documentElement.dir) === 'rtl' && await flow.isVisible() && f1.x > f2.x, 'the Flows tab renders right to left too');
+    await page.screenshot({ path: path.join(shots, 'flows-rtl.png'), fullPage: true });
+    // The template editor: the page runs right to left, the Liquid body stays left to right (code).
+    await page.goto(`${tab('templates')}&target=win_back:1`);
+    const dirs = await page.evaluate(() => ({ page: document.documentElement.dir, body: getComputedStyle(document.getElementById('retain_template_body')).direction, subject: document.getElementById('retain_template_subject').dir }));
+    check(dirs.page === 'rtl' && dirs.body === 'ltr' && dirs.subject === 'auto', `in RTL the template body stays left to right, the subject follows its text (${JSON.stringify(dirs)})`);
+    await page.screenshot({ path: path.join(shots, 'templates-rtl.png'), fullPage: true });
+    console.log(`    screenshots: ${shots}/reports-rtl.png, flows-rtl.png, templates-rtl.png; Reports and RTL checks took ${Date.now() - started} ms`);
+  } finally {
+    wpRun('user-locale', 'admin', '');
+  }
 }
 
 async function main() {

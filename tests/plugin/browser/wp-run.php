@@ -5,6 +5,7 @@
  *   php wp-run.php <wordpress root> signup-page   → creates a page with [retain_signup], prints its URL
  *   php wp-run.php <wordpress root> run-actions   → runs the due Action Scheduler actions (the stand-in's
  *                                                   queue runner, as WP-cron would), prints how many ran
+ *   php wp-run.php <wordpress root> user-locale <login> <locale|''> → sets that user's own admin language
  * Env: RETAIN_WP_DB_*, RETAIN_WP_HOME.
  */
 
@@ -41,6 +42,16 @@ if ( 'signup-page' === $what ) {
 }
 if ( 'run-actions' === $what ) {
 	echo (int) retain_standin_run_due_actions(), "\n";
+	exit( 0 );
+}
+if ( 'user-locale' === $what ) {
+	$user = get_user_by( 'login', (string) ( $argv[3] ?? '' ) );
+	if ( ! $user ) {
+		fwrite( STDERR, "no such user\n" );
+		exit( 1 );
+	}
+	update_user_meta( $user->ID, 'locale', (string) ( $argv[4] ?? '' ) );
+	echo get_user_locale( $user->ID ), "\n";
 	exit( 0 );
 }
 fwrite( STDERR, "unknown command $what\n" );

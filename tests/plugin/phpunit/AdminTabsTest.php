@@ -4,13 +4,6 @@ namespace Retain\Tests;
 
 use Retain\Admin\SidecarTabs;
 
-/** Stops a handler where WordPress would redirect or die, so the test can look at what it did. */
-final class Halt extends \RuntimeException {
-	public function __construct( public string $kind, public string $where, public int $status = 0 ) {
-		parent::__construct( $kind . ' ' . $where );
-	}
-}
-
 final class AdminTabsTest extends TestCase {
 	private SidecarTabs $tabs;
 
@@ -81,6 +74,16 @@ final class AdminTabsTest extends TestCase {
 					'settings' => array(),
 				),
 				array(
+					'id'       => 'confirm_subscription',
+					'name'     => 'Confirm subscription',
+					'version'  => 1,
+					'enabled'  => true,
+					'kind'     => 'news',
+					'purpose'  => 'service',
+					'trigger'  => array( 'events' => array( 'subscriber.created' ) ),
+					'steps'    => array( array( 'step' => 1, 'delay_seconds' => 0, 'template' => 'flows/confirm_subscription/1', 'coupon' => null ) ),
+				),
+				array(
 					'id'       => 'abandoned_cart',
 					'name'     => 'Abandoned cart',
 					'version'  => 3,
@@ -110,7 +113,7 @@ final class AdminTabsTest extends TestCase {
 				'flow'  => 'abandoned_cart',
 				'steps' => array(
 					array( 'delay' => '2', 'unit' => 'h' ),
-					array( 'delay' => '1.5', 'unit' => 'd', 'coupon_type' => 'percent', 'coupon_amount' => ' 15 ', 'coupon_expires' => '999', 'coupon_free_shipping' => '1' ),
+					array( 'delay' => '1.5', 'unit' => 'd', 'coupon_type' => 'percent', 'coupon_amount' => ' 15 ', 'coupon_expires' => '365', 'coupon_free_shipping' => '1' ),
 					array( 'delay' => '3', 'unit' => 'd', 'coupon_type' => 'fixed_cart', 'coupon_amount' => '' ),
 				),
 			)
@@ -139,6 +142,9 @@ final class AdminTabsTest extends TestCase {
 		$this->assertSame( 'delay_invalid', SidecarTabs::flow_changes( array( 'flow' => 'welcome', 'steps' => array( array( 'delay' => '1', 'unit' => 'y' ) ) ) )[2] );
 		$this->assertSame( 'coupon_invalid', SidecarTabs::flow_changes( array( 'flow' => 'welcome', 'steps' => array( array( 'delay' => '1', 'unit' => 'd', 'coupon_type' => 'percent', 'coupon_amount' => '150' ) ) ) )[2] );
 		$this->assertSame( 'coupon_invalid', SidecarTabs::flow_changes( array( 'flow' => 'welcome', 'steps' => array( array( 'delay' => '1', 'unit' => 'd', 'coupon_type' => 'percent', 'coupon_amount' => '1e3' ) ) ) )[2] );
+		$this->assertSame( 'coupon_invalid', SidecarTabs::flow_changes( array( 'flow' => 'welcome', 'steps' => array( array( 'delay' => '1', 'unit' => 'd', 'coupon_type' => 'percent', 'coupon_amount' => '10', 'coupon_expires' => '999' ) ) ) )[2] );
+		$this->assertSame( 'coupon_invalid', SidecarTabs::flow_changes( array( 'flow' => 'welcome', 'steps' => array( array( 'delay' => '1', 'unit' => 'd', 'coupon_type' => 'percent', 'coupon_amount' => '10', 'coupon_expires' => '0' ) ) ) )[2] );
+		$this->assertSame( 'coupon_invalid', SidecarTabs::flow_changes( array( 'flow' => 'welcome', 'steps' => array( array( 'delay' => '1', 'unit' => 'd', 'coupon_type' => 'free_lunch', 'coupon_amount' => '10' ) ) ) )[2] );
 	}
 
 	public function test_the_flows_tab_lists_flows_from_the_signed_sidecar_call_escaped(): void {
@@ -156,7 +162,15 @@ final class AdminTabsTest extends TestCase {
 		$this->assertStringContainsString( 'name="steps[1][coupon_amount]" value="10"', $html );
 		$this->assertStringContainsString( 'name="steps[1][coupon_expires]" value="7"', $html );
 		$this->assertMatchesRegularExpression( '/id="retain-flow-abandoned_cart".*?class="retain-flow-enabled"\s*\/>/s', $html, 'a flow that is off is unticked' );
-		$this->assertSame( 2, substr_count( $html, 'name="_wpnonce"' ) );
+		$this->assertSame( 3, substr_count( $html, 'name="_wpnonce"' ) );
+		// The discount is editable: type, amount, validity, free shipping; a marketing step without one can get one.
+		$this->assertMatchesRegularExpression( '/name="steps\[1\]\[coupon_type\]".*?<option value="percent"\s+selected/s', $html );
+		$this->assertMatchesRegularExpression( '/<input type="number"[^>]*name="steps\[1\]\[coupon_expires\]" value="7"/', $html );
+		$this->assertStringContainsString( 'name="steps[1][coupon_free_shipping]" value="1"  />', $html, 'free shipping unticked' );
+		$this->assertMatchesRegularExpression( '/id="retain-flow-welcome".*?name="steps\[0\]\[coupon_amount\]" value=""/s', $html );
+		$this->assertMatchesRegularExpression( '/id="retain-flow-confirm_subscription"((?!<\/form>).)*<\/form>/s', $html );
+		preg_match( '/id="retain-flow-confirm_subscription"((?!<\/form>).)*<\/form>/s', $html, $service );
+		$this->assertStringNotContainsString( 'coupon_amount', $service[0], 'a service flow is offered no coupon' );
 	}
 
 	public function test_the_flows_tab_shows_why_the_sidecar_could_not_be_asked(): void {
@@ -194,6 +208,50 @@ final class AdminTabsTest extends TestCase {
 		$html = $this->render( array( $this->tabs, 'render_flows' ) );
 		$this->assertStringContainsString( 'Flow welcome saved.', $html );
 		$this->assertStringContainsString( 'Contacts already in this flow keep their steps.', $html );
+	}
+
+	public function test_saving_a_flows_discount_sends_type_amount_validity_and_free_shipping(): void {
+		$this->as_admin();
+		$this->respond_with( fn() => self::response( 200, array( 'flow' => array( 'id' => 'abandoned_cart' ), 'note' => '' ) ) );
+		$_POST    = wp_slash(
+			array(
+				'flow'     => 'abandoned_cart',
+				'enabled'  => '1',
+				'steps'    => array(
+					array( 'delay' => '90', 'unit' => 'm', 'coupon_type' => 'fixed_cart', 'coupon_amount' => '5.50', 'coupon_expires' => '3', 'coupon_free_shipping' => '1' ),
+					array( 'delay' => '1', 'unit' => 'd', 'coupon_type' => 'percent', 'coupon_amount' => '', 'coupon_expires' => '7' ),
+				),
+				'_wpnonce' => wp_create_nonce( 'retain_save_flow' ),
+			)
+		);
+		$_REQUEST = $_POST;
+		$halt     = $this->run_handler( array( $this->tabs, 'save_flow' ) );
+		$this->assertStringContainsString( 'retain_notice=flow_saved', $halt->where );
+		$this->assertSame( self::URL . '/v1/admin/flows/abandoned_cart', $this->requests[0]['url'] );
+		$this->assertSignedRequest( $this->requests[0] );
+		$this->assertSame(
+			array(
+				'enabled' => true,
+				'steps'   => array(
+					array( 'delay' => '90m', 'coupon' => array( 'type' => 'fixed_cart', 'amount' => '5.50', 'expires_in_days' => 3, 'free_shipping' => true ) ),
+					array( 'delay' => '1d', 'coupon' => null ),
+				),
+			),
+			json_decode( $this->requests[0]['args']['body'], true )
+		);
+	}
+
+	public function test_a_bad_discount_never_reaches_the_sidecar(): void {
+		$this->as_admin();
+		$_POST    = wp_slash( array( 'flow' => 'abandoned_cart', 'steps' => array( array( 'delay' => '1', 'unit' => 'h', 'coupon_type' => 'percent', 'coupon_amount' => '10', 'coupon_expires' => '400' ) ), '_wpnonce' => wp_create_nonce( 'retain_save_flow' ) ) );
+		$_REQUEST = $_POST;
+		$halt     = $this->run_handler( array( $this->tabs, 'save_flow' ) );
+		$this->assertStringContainsString( 'retain_notice=flow_failed', $halt->where );
+		$this->assertCount( 0, $this->requests );
+		$this->respond_with( fn() => self::response( 200, self::flows_body() ) );
+		$html = $this->render( array( $this->tabs, 'render_flows' ) );
+		$this->assertStringContainsString( 'coupon_invalid', $html );
+		$this->assertStringContainsString( '1 to 365 days', $html );
 	}
 
 	public function test_a_refused_save_shows_the_sidecars_code_message_and_details(): void {
@@ -274,51 +332,5 @@ final class AdminTabsTest extends TestCase {
 		$this->respond_with( fn() => self::response( 404, array( 'error' => array( 'code' => 'contact_not_found', 'message' => 'no contact' ) ) ) );
 		$_GET = array( 'email' => 'nobody@example.org', '_wpnonce' => wp_create_nonce( 'retain_lookup' ) );
 		$this->assertStringContainsString( 'holds no contact', $this->render( array( $this->tabs, 'render_contacts' ) ) );
-	}
-
-	public function test_preview_renders_the_sidecars_html_in_a_sandboxed_iframe(): void {
-		$this->as_admin();
-		$this->respond_with(
-			function ( $url ) {
-				if ( str_ends_with( $url, '/v1/admin/flows' ) ) {
-					return self::response( 200, self::flows_body() );
-				}
-				return self::response( 200, array( 'subject' => 'Welcome, <Dana>', 'preheader' => 'Hi there', 'html' => '<html><body><script>x()</script><p class="a">"Hello" & bye</p></body></html>', 'text' => 'Hello' ) );
-			}
-		);
-		$_SERVER['REQUEST_METHOD'] = 'POST';
-		$_POST                     = wp_slash( array( 'retain_preview' => 'Preview', 'target' => 'welcome:2', 'email' => '', 'locale' => 'he_IL', '_wpnonce' => wp_create_nonce( 'retain_templates' ) ) );
-		$html                      = $this->render( array( $this->tabs, 'render_templates' ) );
-		$this->assertCount( 2, $this->requests );
-		$this->assertSame( self::URL . '/v1/admin/templates/preview', $this->requests[1]['url'] );
-		$this->assertSignedRequest( $this->requests[1] );
-		$this->assertSame( array( 'flow' => 'welcome', 'step' => 2, 'locale' => 'he_IL' ), json_decode( $this->requests[1]['args']['body'], true ) );
-		$this->assertMatchesRegularExpression( '/<iframe class="retain-preview-frame" sandbox=""[^>]*srcdoc="&lt;html&gt;&lt;body&gt;&lt;script&gt;x\(\)&lt;\/script&gt;&lt;p class=&quot;a&quot;&gt;&quot;Hello&quot; &amp; bye/', $html );
-		$this->assertStringNotContainsString( '<script>x()', $html );
-		$this->assertStringContainsString( 'Welcome, &lt;Dana&gt;', $html );
-		$this->assertStringContainsString( '<option value="welcome:2"  selected=\'selected\'>', $html );
-	}
-
-	public function test_send_test_posts_to_the_sidecar_and_reports(): void {
-		$this->as_admin();
-		$this->respond_with( fn() => self::response( 200, array( 'providerId' => '<id@mg>', 'subject' => '[Test] Welcome' ) ) );
-		$_POST    = wp_slash( array( 'target' => 'welcome:1', 'to' => 'owner@example.org', 'email' => 'not an email', '_wpnonce' => wp_create_nonce( 'retain_templates' ) ) );
-		$_REQUEST = $_POST;
-		$halt     = $this->run_handler( array( $this->tabs, 'test_send' ) );
-		$this->assertSame( 'redirect', $halt->kind );
-		$this->assertStringContainsString( 'target=welcome:1', $halt->where );
-		$this->assertSame( self::URL . '/v1/admin/templates/test-send', $this->requests[0]['url'] );
-		$this->assertSignedRequest( $this->requests[0] );
-		$this->assertSame( array( 'flow' => 'welcome', 'step' => 1, 'to' => 'owner@example.org' ), json_decode( $this->requests[0]['args']['body'], true ) );
-		$this->respond_with( fn() => self::response( 200, self::flows_body() ) );
-		$this->assertStringContainsString( 'Test e-mail sent to owner@example.org: &quot;[Test] Welcome&quot;', $this->render( array( $this->tabs, 'render_templates' ) ) );
-	}
-
-	public function test_send_test_without_nonce_is_refused(): void {
-		$this->as_admin();
-		$_POST    = wp_slash( array( 'target' => 'welcome:1', 'to' => 'owner@example.org' ) );
-		$_REQUEST = $_POST;
-		$this->assertSame( 'die', $this->run_handler( array( $this->tabs, 'test_send' ) )->kind );
-		$this->assertCount( 0, $this->requests );
 	}
 }

@@ -8,6 +8,13 @@ namespace Retain\Tests;
 
 use Retain\Plugin;
 
+/** Stops a handler where WordPress would redirect or die, so the test can look at what it did. */
+final class Halt extends \RuntimeException {
+	public function __construct( public string $kind, public string $where, public int $status = 0 ) {
+		parent::__construct( $kind . ' ' . $where );
+	}
+}
+
 abstract class TestCase extends \PHPUnit\Framework\TestCase {
 	public const SECRET = 'test-secret-0123456789';
 	public const URL    = 'http://sidecar.test:7400';
