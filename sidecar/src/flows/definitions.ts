@@ -21,6 +21,20 @@ export interface FlowStep {
   delayMs: number;
   /** The recipient's own coupon, created through the plugin right before rendering. */
   coupon: CouponSpec | null;
+  /** An A/B split of this step: each contact gets one variant, always the same (flows/experiments.ts). */
+  variants?: StepVariant[];
+  /** Names the split; a new name reshuffles contacts (default: the variant ids). */
+  experiment?: string;
+}
+
+/** One arm of a step's A/B split; what it leaves out is the step's own. */
+export interface StepVariant {
+  id: string;
+  template?: string;
+  /** `null`: this variant sends no coupon (the "without a discount" arm). */
+  coupon?: CouponSpec | null;
+  /** Relative share of contacts; 0 stops assigning it but keeps it in the report. */
+  weight: number;
 }
 
 /** What ends a contact's pass through a flow when it becomes true, checked at every send. */
@@ -42,7 +56,7 @@ export type ExitRule =
 export type FlowKind = 'news' | 'reminders' | 'offers';
 
 /** Date-based flows are entered by a daily scan instead of an event. */
-export type ScanName = 'birthday' | 'anniversary' | 'win_back' | 'vip' | 'search_abandonment' | 'reengagement';
+export type ScanName = 'birthday' | 'anniversary' | 'replenishment' | 'win_back' | 'vip' | 'search_abandonment' | 'reengagement';
 
 export interface FlowDefinition {
   id: string;
@@ -66,6 +80,8 @@ export interface FlowDefinition {
   settings: Record<string, string | null>;
   /** What finishing the last step does to the contact (the sunset marks them unengaged). */
   onComplete?: 'mark_unengaged';
+  /** Share of entering contacts (0–50 %) held out as a control group: enrolled, never mailed. Off unless set. */
+  holdoutPercent?: number;
 }
 
 const step = (template: string, delayMs: number, coupon: CouponSpec | null = null): FlowStep => ({ template, delayMs, coupon });
@@ -128,6 +144,14 @@ export const defaultFlows: FlowDefinition[] = [
     settings: { local_time: '10:00' },
   },
   {
+    // Off until the shop names what runs out (docs/flows.md): `product_cycles` and `category_cycles` map ids or
+    // category slugs to a cycle in days ("12=30, coffee=45"; no "=days": learned only); occasion
+    // products come back yearly. The customer's own rhythm (median of at least 2 gaps) wins.
+    ...base, id: 'replenishment', name: 'Replenishment', kind: 'reminders', priority: 65, freshnessMs: DAY, scan: 'replenishment', exits: ['paid_since'],
+    steps: [step('flows/replenishment/1', 0)],
+    settings: { product_cycles: null, category_cycles: null, occasion_products: null, occasion_categories: null, lead_days: '5', learn_cycles: 'yes', local_time: '10:00' },
+  },
+  {
     ...base, id: 'win_back', name: 'Win-back', kind: 'offers', priority: 45, freshnessMs: 2 * DAY, scan: 'win_back', exits: ['paid_since'],
     steps: [step('flows/win_back/1', 0, percent('10', 10)), step('flows/win_back/2', 10 * DAY, percent('15', 10)), step('flows/win_back/3', 15 * DAY, percent('20', 10))],
     settings: { after_days: '30', gap_factor: '1.5' },
@@ -173,15 +197,45 @@ const couponSchema = z
   })
   .strict();
 
-/** The part of a flow a shop may change: on/off, its steps' delays, templates and coupons, its settings. */
+const templateName = z.string().regex(/^[a-z0-9/_-]+$/);
+
+const variantSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9_]{1,20}$/, 'lower-case letters, digits and _ (at most 20)'),
+    template: templateName.optional(),
+    coupon: couponSchema.nullable().optional(),
+    weight: z.number().min(0).max(1000).default(1),
+  })
+  .strict();
+
+const variantsSchema = z
+  .array(variantSchema)
+  .min(2)
+  .max(5)
+  .refine((vs) => new Set(vs.map((v) => v.id)).size === vs.length, 'variant ids must differ')
+  .refine((vs) => vs.some((v) => v.weight > 0), 'at least one variant needs a weight above 0');
+
+/** The part of a flow a shop may change: on/off, its steps' delays, templates, coupons and A/B splits, its holdout, its settings. */
 export const flowOverrideSchema = z
   .object({
     enabled: z.boolean().optional(),
     steps: z
-      .array(z.object({ delay: duration, template: z.string().regex(/^[a-z0-9/_-]+$/).optional(), coupon: couponSchema.nullable().optional() }).strict())
+      .array(
+        z
+          .object({
+            delay: duration,
+            template: templateName.optional(),
+            coupon: couponSchema.nullable().optional(),
+            // `null` ends the split (the step's own template and coupon again).
+            variants: variantsSchema.nullable().optional(),
+            experiment: z.string().regex(/^[a-z0-9_-]{1,40}$/).optional(),
+          })
+          .strict(),
+      )
       .min(1)
       .max(20)
       .optional(),
+    holdout_percent: z.number().min(0).max(50).optional(),
     settings: z.record(z.string(), z.string().nullable()).optional(),
   })
   .strict();
@@ -197,19 +251,37 @@ export class FlowsFileError extends Error {
   }
 }
 
+type CouponInput = z.infer<typeof couponSchema>;
+const toCoupon = (c: CouponInput | null): CouponSpec | null => c && { type: c.type, amount: c.amount, expiresInDays: c.expires_in_days, freeShipping: c.free_shipping };
+
 /** Applies one override to a flow; the result is the next version of that flow. */
 export function applyOverride(flow: FlowDefinition, o: FlowOverride): FlowDefinition {
   const steps = o.steps
-    ? o.steps.map((s, i) => ({
-        template: s.template ?? flow.steps[i]?.template ?? `flows/${flow.id}/${i + 1}`,
-        delayMs: s.delay,
-        coupon:
-          s.coupon === undefined
-            ? (flow.steps[i]?.coupon ?? null)
-            : s.coupon && { type: s.coupon.type, amount: s.coupon.amount, expiresInDays: s.coupon.expires_in_days, freeShipping: s.coupon.free_shipping },
-      }))
+    ? o.steps.map((s, i): FlowStep => {
+        const before = flow.steps[i];
+        const variants =
+          s.variants === undefined
+            ? before?.variants
+            : (s.variants ?? undefined)?.map((v) => ({
+                id: v.id, weight: v.weight,
+                ...(v.template ? { template: v.template } : {}),
+                ...(v.coupon !== undefined ? { coupon: toCoupon(v.coupon) } : {}),
+              }));
+        const experiment = s.experiment ?? before?.experiment;
+        return {
+          template: s.template ?? before?.template ?? `flows/${flow.id}/${i + 1}`,
+          delayMs: s.delay,
+          coupon: s.coupon === undefined ? (before?.coupon ?? null) : toCoupon(s.coupon),
+          ...(variants ? { variants } : {}),
+          ...(variants && experiment ? { experiment } : {}),
+        };
+      })
     : flow.steps;
-  return { ...flow, version: flow.version + 1, enabled: o.enabled ?? flow.enabled, steps, settings: { ...flow.settings, ...o.settings } };
+  const holdout = o.holdout_percent ?? flow.holdoutPercent;
+  return {
+    ...flow, version: flow.version + 1, enabled: o.enabled ?? flow.enabled, steps, settings: { ...flow.settings, ...o.settings },
+    ...(holdout !== undefined ? { holdoutPercent: holdout } : {}),
+  };
 }
 
 /** Applies a flows file's overrides to the defaults; an override bumps the flow's version. */

@@ -4,6 +4,7 @@ import type { Db } from '../db/pool';
 import type { Result, Row } from '../db/sql';
 import type { JobStore } from '../schedule/jobs';
 import type { FlowDefinition } from './definitions';
+import { assignVariant, experimentKey, flowWithVariant, holdoutShare, isHeldOut } from './experiments';
 import { flowQueries } from './queries';
 
 export interface Enrollment {
@@ -16,6 +17,8 @@ export interface Enrollment {
   subject: string | null;
   status: 'active' | 'completed' | 'exited';
   startedAt: Date;
+  /** `true`: in the flow's control group (goes through the schedule, is never mailed); `null`: the flow had no holdout. */
+  holdout: boolean | null;
 }
 
 const toEnrollment = (r: Row): Enrollment => ({
@@ -27,6 +30,7 @@ const toEnrollment = (r: Row): Enrollment => ({
   subject: r.subject ?? null,
   status: r.status,
   startedAt: r.started_at,
+  holdout: r.holdout == null ? null : Number(r.holdout) === 1,
 });
 
 export const SEND_JOB = 'send';
@@ -54,12 +58,22 @@ export function createFlowEngine(deps: { prefix: string; clock: Clock; jobs: Job
   const q = flowQueries(deps.prefix);
   const flowById = (id: string) => deps.flows().find((f) => f.id === id) ?? null;
 
+  /** The job's payload: when the step was meant for and, for an A/B split, the contact's variant. */
+  function stepPayload(flow: FlowDefinition, enrollment: Enrollment, step: number, runAt: Date): Record<string, unknown> {
+    const def = flow.steps[step - 1];
+    // A held-out contact is sent nothing, so it takes no arm of a split.
+    const variant = def && !enrollment.holdout ? assignVariant(flow.id, step, def, enrollment.contactId) : null;
+    // Deferrals move run_at; freshness is judged from the time the step was meant for.
+    return { planned_at: runAt.toISOString(), ...(variant ? { variant: variant.id, experiment: experimentKey(def!) } : {}) };
+  }
+
   async function scheduleStep(db: Db, flow: FlowDefinition, enrollment: Enrollment, step: number, at?: Date): Promise<void> {
     const def = flow.steps[step - 1];
     if (!def) return;
     const planned = at ?? new Date(enrollment.startedAt.getTime() + def.delayMs);
     const runAt = new Date(Math.max(planned.getTime(), deps.clock.now().getTime()));
-    await deps.jobs.enqueue(db, {
+    const payload = stepPayload(flow, enrollment, step, runAt);
+    const created = await deps.jobs.enqueue(db, {
       key: stepJobKey(flow.id, step, enrollment.id),
       kind: SEND_JOB,
       runAt,
@@ -67,9 +81,11 @@ export function createFlowEngine(deps: { prefix: string; clock: Clock; jobs: Job
       enrollmentId: enrollment.id,
       flow: flow.id,
       step,
-      // Deferrals move run_at; freshness is judged from the time the step was meant for.
-      payload: { planned_at: runAt.toISOString() },
+      payload,
     });
+    if (created && payload.variant) {
+      await deps.contacts.addTimeline(db, enrollment.contactId, { kind: 'variant', flow: flow.id, step, detail: { variant: payload.variant, experiment: payload.experiment } });
+    }
   }
 
   async function end(db: Db, enrollment: Enrollment, status: 'completed' | 'exited', reason: string | null): Promise<boolean> {
@@ -85,13 +101,25 @@ export function createFlowEngine(deps: { prefix: string; clock: Clock; jobs: Job
     flowById,
     flows: deps.flows,
 
+    /** The flow as this job sends it: its step replaced by the variant the job was scheduled with. */
+    flowForJob(flowId: string, job: { step: number | null; payload: Record<string, unknown> }): FlowDefinition | null {
+      const flow = flowById(flowId);
+      const variant = typeof job.payload.variant === 'string' ? job.payload.variant : null;
+      return flow && job.step != null ? flowWithVariant(flow, job.step, variant) : flow;
+    },
+
     /** Enters a contact into a flow unless the key was used before. Returns the new enrollment. */
     async enroll(db: Db, r: EnrollRequest): Promise<Enrollment | null> {
       const start = r.startAt ?? deps.clock.now();
-      const [res] = await db.query<Result>(q.enroll, [r.key, r.flow.id, r.flow.version, r.contactId, r.subject ?? null, r.eventId ?? null, start]);
+      // Decided once, here: the report compares this enrollment's orders with the other group's.
+      const holdout = isHeldOut(r.flow, r.contactId);
+      const [res] = await db.query<Result>(q.enroll, [r.key, r.flow.id, r.flow.version, r.contactId, r.subject ?? null, r.eventId ?? null, start, holdout == null ? null : Number(holdout)]);
       if (res.affectedRows !== 1) return null;
-      const enrollment: Enrollment = { id: res.insertId, key: r.key, flow: r.flow.id, flowVersion: r.flow.version, contactId: r.contactId, subject: r.subject ?? null, status: 'active', startedAt: start };
+      const enrollment: Enrollment = { id: res.insertId, key: r.key, flow: r.flow.id, flowVersion: r.flow.version, contactId: r.contactId, subject: r.subject ?? null, status: 'active', startedAt: start, holdout };
       await deps.contacts.addTimeline(db, r.contactId, { kind: 'enrolled', flow: r.flow.id, detail: { version: r.flow.version, subject: r.subject ?? null } });
+      if (holdout) {
+        await deps.contacts.addTimeline(db, r.contactId, { kind: 'held_out', flow: r.flow.id, detail: { note: `control group of ${r.flow.id}, ${holdoutShare(r.flow)}%`, percent: holdoutShare(r.flow) } });
+      }
       await scheduleStep(db, r.flow, enrollment, 1, r.firstRunAt);
       return enrollment;
     },
@@ -122,7 +150,7 @@ export function createFlowEngine(deps: { prefix: string; clock: Clock; jobs: Job
       await db.query(q.restartEnrollment, [at, subject, enrollment.id]);
       if (flow?.steps[0]) {
         const runAt = new Date(at.getTime() + flow.steps[0].delayMs);
-        await db.query(q.rescheduleStep, [runAt, JSON.stringify({ planned_at: runAt.toISOString() }), deps.clock.now(), stepJobKey(flow.id, 1, enrollment.id)]);
+        await db.query(q.rescheduleStep, [runAt, JSON.stringify(stepPayload(flow, enrollment, 1, runAt)), deps.clock.now(), stepJobKey(flow.id, 1, enrollment.id)]);
       }
     },
 

@@ -59,5 +59,8 @@ export function coreChecks(contacts: ContactStore): GateCheck[] {
       if (contact!.unsubscribedAt) return skip('unsubscribed');
       return contact!.consentState === 'granted' ? null : skip('no_marketing_consent');
     },
+    // The control group goes through the schedule like everyone else (same exits, same timing), so
+    // the only difference between the groups is the email.
+    async ({ enrollment }) => (enrollment!.holdout ? skip('holdout', 'continue') : null),
   ];
 }

@@ -44,4 +44,13 @@ export const flowMigrations: Migration[] = [
       `ALTER TABLE {retain_contacts} ADD COLUMN unengaged_at DATETIME(3) NULL`,
     ],
   },
+  {
+    version: 302,
+    name: 'flows: holdout groups',
+    statements: [
+      // NULL: the flow had no holdout when the contact entered; 0: mailed; 1: the control group.
+      // Only enrollments with a group take part in the uplift report, found by (holdout, started_at).
+      `ALTER TABLE {retain_enrollments} ADD COLUMN holdout TINYINT(1) NULL, ADD KEY holdout_started (holdout, started_at)`,
+    ],
+  },
 ];

@@ -1,8 +1,8 @@
 import { defineQueries } from '../db/sql';
 
 export const flowQueries = defineQueries({
-  enroll: `INSERT IGNORE INTO {retain_enrollments} (enrollment_key, flow, flow_version, contact_id, subject, status, trigger_event_id, started_at)
-      VALUES (?, ?, ?, ?, ?, 'active', ?, ?)`,
+  enroll: `INSERT IGNORE INTO {retain_enrollments} (enrollment_key, flow, flow_version, contact_id, subject, status, trigger_event_id, started_at, holdout)
+      VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?)`,
   enrollmentByKey: `SELECT * FROM {retain_enrollments} WHERE enrollment_key = ?`,
   enrollmentById: `SELECT * FROM {retain_enrollments} WHERE id = ?`,
   activeFor: `SELECT * FROM {retain_enrollments} WHERE contact_id = ? AND flow = ? AND status = 'active' ORDER BY started_at DESC`,
@@ -27,7 +27,7 @@ export const flowQueries = defineQueries({
       WHERE id > ? AND consent_state = 'granted' AND unsubscribed_at IS NULL AND birthday IS NOT NULL
         AND (DATE_FORMAT(birthday, '%m-%d') = ? OR DATE_FORMAT(birthday, '%m-%d') = ?)
       ORDER BY id LIMIT ?`,
-  scanSignupAnniversaries: `SELECT id, country, YEAR(?) - YEAR(created_at) AS years FROM {retain_contacts}
+  scanSignupAnniversaries: `SELECT id, email, country, YEAR(?) - YEAR(created_at) AS years FROM {retain_contacts}
       WHERE id > ? AND consent_state = 'granted' AND unsubscribed_at IS NULL
         AND DATE_FORMAT(created_at, '%m-%d') = ? AND created_at < ?
       ORDER BY id LIMIT ?`,
@@ -47,6 +47,13 @@ export const flowQueries = defineQueries({
   clearUnengaged: `UPDATE {retain_contacts} SET unengaged_at = NULL, updated_at = ? WHERE id = ?`,
   markEngaged: `UPDATE {retain_contacts} SET last_click_at = GREATEST(COALESCE(last_click_at, ?), ?) WHERE id = ?`,
   contactsByEmail: `SELECT id, email, country FROM {retain_contacts} WHERE email IN (?) AND consent_state = 'granted' AND unsubscribed_at IS NULL`,
+  // The simulator (read-only): which occasion keys are taken, and the sends already scheduled.
+  enrollmentKeysTaken: `SELECT enrollment_key FROM {retain_enrollments} WHERE enrollment_key IN (?)`,
+  scheduledSends: `SELECT j.id, j.flow, j.step, j.run_at, j.payload, j.contact_id, e.started_at, e.status AS enrollment_status
+      FROM {retain_jobs} j LEFT JOIN {retain_enrollments} e ON e.id = j.enrollment_id
+      WHERE j.kind = 'send' AND j.status IN ('pending', 'running') AND j.run_at < ? AND (j.run_at > ? OR (j.run_at = ? AND j.id > ?))
+      ORDER BY j.run_at, j.id LIMIT ?`,
+  contactsById: `SELECT id, email, country, consent_state, unsubscribed_at, unengaged_at FROM {retain_contacts} WHERE id IN (?)`,
   overrides: `SELECT flow, version, overrides FROM {retain_flow_settings}`,
   saveOverride: `INSERT INTO {retain_flow_settings} (flow, version, overrides, updated_at) VALUES (?, ?, ?, ?)
       ON DUPLICATE KEY UPDATE version = VALUES(version), overrides = VALUES(overrides), updated_at = VALUES(updated_at)`,

@@ -39,7 +39,8 @@ export function createFlowRegistry(d: { pool: Pool; prefix: string; clock: Clock
       const parsed = flowOverrideSchema.safeParse(input);
       if (!parsed.success) return { ok: false, code: 'flow_invalid', details: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) };
       const candidate = applyOverride(base, parsed.data);
-      const missing = candidate.steps.map((s) => s.template).filter((t) => !d.templateExists(t));
+      const templates = candidate.steps.flatMap((s) => [s.template, ...(s.variants ?? []).flatMap((v) => (v.template ? [v.template] : []))]);
+      const missing = templates.filter((t) => !d.templateExists(t));
       if (missing.length) return { ok: false, code: 'flow_invalid', details: missing.map((t) => ({ path: 'steps', message: `no template ${t}` })) };
       const version = Math.max(current.find((f) => f.id === id)!.version, base.version) + 1;
       await d.pool.query(q.saveOverride, [id, version, JSON.stringify(parsed.data), d.clock.now()]);

@@ -9,6 +9,7 @@ import type { ShopReader } from '../shop/reader';
 import type { FlowDefinition, ScanName } from './definitions';
 import { settingNumber, type FlowEngine } from './flows';
 import { contactZone, localParts, parseClock, zonedTime } from './local-time';
+import { addDays, dueReminders, GRACE_DAYS, isEmptyPlan, MAX_CYCLE_DAYS, replenishmentPlan } from './replenishment';
 
 // Date-based flows are entered by one daily scan per shop day, itself a job in the job table
 // (key `scan:<date>`), so exactly one replica runs it and a restart never runs it twice. Every
@@ -18,31 +19,42 @@ import { contactZone, localParts, parseClock, zonedTime } from './local-time';
 export const SCAN_JOB = 'scan';
 const PAGE = 1000;
 
+export type Ymd = { year: number; month: number; day: number };
+
 export interface ScanResult {
   date: string;
   entered: Record<string, number>;
 }
 
-type Ymd = { year: number; month: number; day: number };
 const ymd = (p: Ymd) => `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
 const monthDay = (p: Ymd) => `${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
 const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+
+/** One contact a scan would enter into a flow: what `run` enrolls and `simulate` only reports. */
+export interface ScanCandidate {
+  flow: FlowDefinition;
+  contactId: number;
+  key: string;
+  subject: string;
+  /** When the enrollment starts (default: the scan's instant); later steps count from it. */
+  startAt?: Date;
+  /** When the first step goes out (a local morning), or the scan's instant when that has passed. */
+  firstRunAt?: Date;
+}
+
+type Emit = (c: ScanCandidate) => Promise<void>;
 
 export function createScans(d: { pool: Pool; prefix: string; clock: Clock; log: Logger; engine: FlowEngine; shop: ShopReader; jobs: JobStore }) {
   const q = d.engine.queries;
   const enabled = (scan: ScanName): FlowDefinition | null => d.engine.flows().find((f) => f.scan === scan && f.enabled) ?? null;
 
-  /** The instant the contact's own clock shows `local_time` on the day, or now when that has passed. */
-  async function localTimeOn(day: Ymd, country: string | null, flow: FlowDefinition): Promise<Date> {
+  /** The instant the contact's own clock shows `local_time` on the day, or `at` when that has passed. */
+  async function localTimeOn(day: Ymd, country: string | null, flow: FlowDefinition, at: Date): Promise<Date> {
     const shop = await d.shop.settings();
     const zone = contactZone(country, shop.timezone, shop.address.country);
     const [h, m] = parseClock(flow.settings.local_time, [9, 0]);
-    const at = zonedTime(day.year, day.month, day.day, h, m, zone);
-    return at.getTime() < d.clock.now().getTime() ? d.clock.now() : at;
-  }
-
-  async function enroll(flow: FlowDefinition, contactId: number, key: string, subject: string, firstRunAt?: Date): Promise<boolean> {
-    return (await d.engine.enroll(d.pool, { flow, contactId, key, subject, firstRunAt })) !== null;
+    const local = zonedTime(day.year, day.month, day.day, h, m, zone);
+    return local.getTime() < at.getTime() ? at : local;
   }
 
   /** Pages through rows of `sql` (whose first parameter after the fixed ones is the id cursor). */
@@ -57,127 +69,176 @@ export function createScans(d: { pool: Pool; prefix: string; clock: Clock; log: 
     }
   }
 
-  const scans: Record<ScanName, (day: Ymd) => Promise<number>> = {
+  /** Month-days celebrated on `day`: 29 February joins 28 February in common years. */
+  const celebratedOn = (day: Ymd) => (!isLeap(day.year) && day.month === 2 && day.day === 28 ? ['02-28', '02-29'] : [monthDay(day)]);
+
+  /** Consented contacts (by e-mail) of shop rows, in pages of the e-mail list. */
+  async function contactsOf(emails: string[]): Promise<Map<string, Row>> {
+    if (emails.length === 0) return new Map();
+    const [rows] = await d.pool.query<Row[]>(q.contactsByEmail, [emails]);
+    return new Map(rows.map((r) => [String(r.email), r]));
+  }
+
+  // Each scan emits its candidates for one shop day, as seen at `at` (the scan's instant).
+  const scans: Record<ScanName, (day: Ymd, at: Date, emit: Emit) => Promise<void>> = {
     /** Birthdays at the contact's morning; 29 February is celebrated on 28 February in other years. */
-    async birthday(day) {
+    async birthday(day, at, emit) {
       const flow = enabled('birthday');
-      if (!flow) return 0;
-      const leapDayToo = !isLeap(day.year) && day.month === 2 && day.day === 28;
-      let n = 0;
-      for await (const rows of pages(q.scanBirthdays, [], [monthDay(day), leapDayToo ? '02-29' : monthDay(day)])) {
-        for (const r of rows) if (await enroll(flow, Number(r.id), `birthday:${r.id}:${day.year}`, `birthday:${day.year}`, await localTimeOn(day, r.country, flow))) n++;
+      if (!flow) return;
+      const [md, leap = md] = celebratedOn(day);
+      for await (const rows of pages(q.scanBirthdays, [], [md, leap])) {
+        for (const r of rows) await emit({ flow, contactId: Number(r.id), key: `birthday:${r.id}:${day.year}`, subject: `birthday:${day.year}`, firstRunAt: await localTimeOn(day, r.country, flow, at) });
       }
-      return n;
     },
 
-    /** The yearly anniversary of signing up with the shop. */
-    async anniversary(day) {
+    /**
+     * The yearly anniversary: of the first paid order for contacts who have one, else of signing
+     * up. One a year per contact (the key names the year), so the two never both go out.
+     */
+    async anniversary(day, at, emit) {
       const flow = enabled('anniversary');
-      if (!flow) return 0;
+      if (!flow) return;
       const startOfDay = new Date(`${ymd(day)}T00:00:00Z`);
-      let n = 0;
-      const rowsOf = pages(q.scanSignupAnniversaries, [startOfDay], [monthDay(day), startOfDay]);
-      for await (const rows of rowsOf) {
-        for (const r of rows) {
-          const years = Number(r.years);
-          if (years < 1) continue;
-          if (await enroll(flow, Number(r.id), `anniversary:${r.id}:signup:${day.year}`, `anniversary:signup:${years}`, await localTimeOn(day, r.country, flow))) n++;
+      const days = celebratedOn(day);
+      const occasion = (id: unknown, kind: 'first_order' | 'signup', years: number, country: string | null) =>
+        localTimeOn(day, country, flow, at).then((firstRunAt) => emit({ flow, contactId: Number(id), key: `anniversary:${id}:${day.year}`, subject: `anniversary:${kind}:${years}`, firstRunAt }));
+
+      let after: string | null = null;
+      for (let guard = 0; guard < 100_000; guard++) {
+        const page = await d.shop.lifecycle.firstOrderAnniversaries({ monthDays: days, before: startOfDay, after, limit: PAGE });
+        const contacts = await contactsOf(page.map((p) => p.email));
+        for (const p of page) {
+          const c = contacts.get(p.email);
+          const years = day.year - p.firstPaidAt.getUTCFullYear();
+          if (c && years >= 1) await occasion(c.id, 'first_order', years, c.country ?? null);
+        }
+        if (page.length < PAGE) break;
+        after = page[page.length - 1]!.email;
+      }
+      for (const md of days) {
+        for await (const rows of pages(q.scanSignupAnniversaries, [startOfDay], [md, startOfDay])) {
+          const customers = await d.shop.lifecycle.firstPaidOf(rows.map((r) => String(r.email)));
+          for (const r of rows) {
+            const years = Number(r.years);
+            if (years >= 1 && !customers.has(String(r.email))) await occasion(r.id, 'signup', years, r.country ?? null);
+          }
         }
       }
-      return n;
+    },
+
+    /** Re-order reminders for the products the shop marked (flows/replenishment.ts decides the dates). */
+    async replenishment(day, at, emit) {
+      const flow = enabled('replenishment');
+      if (!flow) return;
+      const plan = replenishmentPlan(flow);
+      if (plan.problems.length) d.log.warn({ code: 'replenishment_settings', problems: plan.problems }, 'replenishment settings partly ignored');
+      if (isEmptyPlan(plan)) return;
+      const bySlug = await d.shop.lifecycle.productsInCategories([...new Set([...plan.categoryCycles.keys(), ...plan.occasionCategories])]);
+      const cycle = new Map<number, number | 'yearly' | null>();
+      for (const p of bySlug) if (plan.categoryCycles.has(p.slug) && !cycle.has(p.id)) cycle.set(p.id, plan.categoryCycles.get(p.slug)!);
+      for (const [id, days] of plan.productCycles) cycle.set(id, days);
+      for (const p of bySlug) if (plan.occasionCategories.has(p.slug)) cycle.set(p.id, 'yearly');
+      for (const id of plan.occasionProducts) cycle.set(id, 'yearly');
+      const today = ymd(day);
+      const histories = await d.shop.lifecycle.purchaseHistory({
+        productIds: [...cycle.keys()],
+        // Three years of history teach a rhythm; a reminder can only fall within a year and a week of the last purchase.
+        historyFrom: new Date(at.getTime() - 3 * 366 * DAY),
+        until: at,
+        lastFrom: addDays(today, -(MAX_CYCLE_DAYS + 1 + GRACE_DAYS)),
+      });
+      const due = dueReminders(histories, (id) => cycle.get(id), plan, today);
+      for (let i = 0; i < due.length; i += PAGE) {
+        const batch = due.slice(i, i + PAGE);
+        const contacts = await contactsOf([...new Set(batch.map((r) => r.email))]);
+        for (const r of batch) {
+          const c = contacts.get(r.email);
+          if (!c) continue;
+          const ids = r.productIds.join('+');
+          await emit({
+            flow, contactId: Number(c.id), key: `replenishment:${c.id}:${ids}:${r.dueDay}`, subject: `replenish:${r.lastDay}:${r.dueDay}:${r.productIds.join(',')}`,
+            firstRunAt: await localTimeOn(day, c.country ?? null, flow, at),
+          });
+        }
+      }
     },
 
     /** Customers whose last paid order was `after_days` ago (a week's grace for missed scans). */
-    async win_back() {
+    async win_back(_day, at, emit) {
       const flow = enabled('win_back');
-      if (!flow) return 0;
+      if (!flow) return;
       // Zero would enter every recent buyer: it means the default, as before.
       const afterDays = settingNumber(flow, 'after_days', 30) || 30;
-      const now = d.clock.now().getTime();
-      const newest = now - afterDays * DAY;
+      const newest = at.getTime() - afterDays * DAY;
       const oldest = newest - 7 * DAY;
-      let n = 0;
       for (const segment of ['first_time', 'repeat'] as const) {
         let after: string | null = null;
         for (let guard = 0; guard < 100_000; guard++) {
           const page = await d.shop.segments.members(segment, { after, limit: PAGE });
           const lapsed = page.members.filter((m) => m.lastPaidAt && m.lastPaidAt.getTime() <= newest && m.lastPaidAt.getTime() > oldest);
-          n += await enrollMembers(flow, lapsed.map((m) => ({ email: m.email, occasion: m.lastPaidAt!.toISOString().slice(0, 10) })));
+          await emitMembers(flow, lapsed.map((m) => ({ email: m.email, occasion: m.lastPaidAt!.toISOString().slice(0, 10) })), emit);
           if (!page.next) break;
           after = page.next;
         }
       }
-      return n;
     },
 
     /** Entering the loyal segment: once per contact. */
-    async vip() {
+    async vip(_day, _at, emit) {
       const flow = enabled('vip');
-      if (!flow) return 0;
-      let n = 0;
+      if (!flow) return;
       let after: string | null = null;
       for (let guard = 0; guard < 100_000; guard++) {
         const page = await d.shop.segments.members('loyal', { after, limit: PAGE });
-        n += await enrollMembers(flow, page.members.map((m) => ({ email: m.email, occasion: 'once' })));
+        await emitMembers(flow, page.members.map((m) => ({ email: m.email, occasion: 'once' })), emit);
         if (!page.next) break;
         after = page.next;
       }
-      return n;
     },
 
     /**
      * Subscribers silent (no open, no click) for 90 days when the shop emails about weekly, else
      * 180 days. Keyed by the month, so a contact re-enters at most once a month.
      */
-    async reengagement(day) {
+    async reengagement(day, at, emit) {
       const flow = enabled('reengagement');
-      if (!flow) return 0;
-      const now = d.clock.now().getTime();
+      if (!flow) return;
+      const now = at.getTime();
       const [rate] = await d.pool.query<Row[]>(q.recentSendRate, [new Date(now - 90 * DAY)]);
       const weekly = Number(rate[0]?.per_contact ?? 0) >= 90 / 7;
       const days = (weekly ? settingNumber(flow, 'silent_days_weekly', 90) : settingNumber(flow, 'silent_days', 180)) || 180;
       const since = new Date(now - days * DAY);
       const month = `${day.year}-${String(day.month).padStart(2, '0')}`;
-      let n = 0;
       for await (const rows of pages(q.scanSilent, [], [since, since, since])) {
-        for (const r of rows) if (await enroll(flow, Number(r.id), `reengagement:${r.id}:${month}`, `silent:${days}`, await localTimeOn(day, r.country, flow))) n++;
+        for (const r of rows) await emit({ flow, contactId: Number(r.id), key: `reengagement:${r.id}:${month}`, subject: `silent:${days}`, firstRunAt: await localTimeOn(day, r.country, flow, at) });
       }
-      return n;
     },
 
     /** Yesterday's searches (shop time) by contacts who bought nothing since, at their 10:00. */
-    async search_abandonment(day) {
+    async search_abandonment(day, at, emit) {
       const flow = enabled('search_abandonment');
-      if (!flow) return 0;
+      if (!flow) return;
       const shop = await d.shop.settings();
       const from = zonedTime(day.year, day.month, day.day - 1, 0, 0, shop.timezone);
       const to = zonedTime(day.year, day.month, day.day, 0, 0, shop.timezone);
-      let n = 0;
       for await (const rows of pages(q.scanSearches, [from, to], [])) {
         for (const r of rows) {
-          const key = `search_abandonment:${r.id}:${ymd(day)}`;
-          const entered = await d.engine.enroll(d.pool, {
-            flow, contactId: Number(r.id), key, subject: `search:${ymd(day)}:${String(r.query).slice(0, 150)}`,
-            startAt: r.last as Date, firstRunAt: await localTimeOn(day, r.country, flow),
+          await emit({
+            flow, contactId: Number(r.id), key: `search_abandonment:${r.id}:${ymd(day)}`, subject: `search:${ymd(day)}:${String(r.query).slice(0, 150)}`,
+            startAt: r.last as Date, firstRunAt: await localTimeOn(day, r.country, flow, at),
           });
-          if (entered) n++;
         }
       }
-      return n;
     },
   };
 
   /** Shop segment members (by e-mail) who are contacts with marketing consent. */
-  async function enrollMembers(flow: FlowDefinition, members: Array<{ email: string; occasion: string }>): Promise<number> {
-    if (members.length === 0) return 0;
-    const [rows] = await d.pool.query<Row[]>(q.contactsByEmail, [members.map((m) => m.email)]);
-    const byEmail = new Map(rows.map((r) => [String(r.email), r]));
-    let n = 0;
+  async function emitMembers(flow: FlowDefinition, members: Array<{ email: string; occasion: string }>, emit: Emit): Promise<void> {
+    const byEmail = await contactsOf(members.map((m) => m.email));
     for (const m of members) {
       const c = byEmail.get(m.email);
-      if (c && (await enroll(flow, Number(c.id), `${flow.id}:${c.id}:${m.occasion}`, `${flow.id}:${m.occasion}`))) n++;
+      if (c) await emit({ flow, contactId: Number(c.id), key: `${flow.id}:${c.id}:${m.occasion}`, subject: `${flow.id}:${m.occasion}` });
     }
-    return n;
   }
 
   async function today(): Promise<Ymd> {
@@ -192,9 +253,40 @@ export function createScans(d: { pool: Pool; prefix: string; clock: Clock; log: 
       await d.shop.facts.refresh();
       await d.shop.recommendations.minePairs();
       const entered: Record<string, number> = {};
-      for (const name of Object.keys(scans) as ScanName[]) entered[name] = await scans[name](date);
+      const at = d.clock.now();
+      for (const name of Object.keys(scans) as ScanName[]) {
+        let n = 0;
+        await scans[name](date, at, async (c) => {
+          if (await d.engine.enroll(d.pool, { flow: c.flow, contactId: c.contactId, key: c.key, subject: c.subject, startAt: c.startAt, firstRunAt: c.firstRunAt })) n++;
+        });
+        entered[name] = n;
+      }
       d.log.info({ date: ymd(date), entered }, 'daily scan done');
       return { date: ymd(date), entered };
+    },
+
+    /**
+     * What the scans would enter on a shop day, seen at `at`, without writing anything (the
+     * simulator). Reads the facts as of their last refresh; keys already used are the caller's to drop.
+     */
+    async candidates(day: Ymd, at: Date): Promise<ScanCandidate[]> {
+      const out: ScanCandidate[] = [];
+      for (const name of Object.keys(scans) as ScanName[]) {
+        await scans[name](day, at, async (c) => {
+          out.push(c);
+        });
+      }
+      return out;
+    },
+
+    /** One scan's candidates, streamed to `emit` without writing anything (the benchmark times each scan). */
+    async scan(name: ScanName, day: Ymd, at: Date, emit: (c: ScanCandidate) => Promise<void>): Promise<void> {
+      await scans[name](day, at, emit);
+    },
+
+    /** The instant the day's scan job runs: just after the shop's midnight. */
+    async scanTime(day: Ymd): Promise<Date> {
+      return zonedTime(day.year, day.month, day.day, 0, 5, (await d.shop.settings()).timezone);
     },
 
     /** Makes sure today's scan job exists (at boot and after each scan). */

@@ -143,9 +143,24 @@ export function createStepData(d: { pool: Pool; engine: FlowEngine; shop: ShopRe
         break;
       }
       case 'anniversary': {
-        const years = Number(enrollment.subject?.split(':')[2] ?? 1);
-        out.anniversary = { years, date: enrollment.startedAt.toISOString() };
+        // Subject "anniversary:<first_order|signup>:<years>"; the date shown is the occasion's own.
+        const [, kind = 'signup', count = '1'] = enrollment.subject?.split(':') ?? [];
+        const years = Number(count) || 1;
+        const facts = kind === 'first_order' ? await d.shop.facts.forContact(ref(contact)) : null;
+        const since = kind === 'first_order' ? facts?.firstPaidAt : contact.createdAt;
+        out.anniversary = { years, kind, date: (since ?? enrollment.startedAt).toISOString() };
         out.recommendations = recs(await d.shop.recommendations.forContact(ref(contact), 4));
+        break;
+      }
+      case 'replenishment': {
+        // Subject "replenish:<last purchase>:<due>:<product ids>": the products to re-order, still sold.
+        const [, lastDay, , idList = ''] = enrollment.subject?.split(':') ?? [];
+        const ids = idList.split(',').map(Number).filter((n) => n > 0);
+        const products = (await d.shop.products.get(ids)).filter(inStock);
+        if (products.length === 0) throw new NothingToShow('replenishable_products_gone');
+        out.products = products.map(productVars);
+        const last = (await d.shop.orders.forContact(ref(contact), { limit: 20 })).find((o) => o.items.some((i) => ids.includes(i.productId)));
+        out.order = last ? await orderVars(last, shop.url) : { number: null, date: lastDay ? `${lastDay}T00:00:00.000Z` : null, total: null, currency: shop.currency, url: null, line_items: [] };
         break;
       }
       case 'confirm_subscription': {

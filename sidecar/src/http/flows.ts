@@ -11,7 +11,15 @@ const describeFlow = (f: ReturnType<FlowRegistry['flows']>[number]) => ({
   steps: f.steps.map((s, i) => ({
     step: i + 1, delay_seconds: s.delayMs / 1000, template: s.template,
     coupon: s.coupon && { type: s.coupon.type, amount: s.coupon.amount, expires_in_days: s.coupon.expiresInDays, free_shipping: s.coupon.freeShipping },
+    ...(s.variants ? {
+      experiment: s.experiment,
+      variants: s.variants.map((v) => ({
+        id: v.id, weight: v.weight, ...(v.template ? { template: v.template } : {}),
+        ...(v.coupon !== undefined ? { coupon: v.coupon && { type: v.coupon.type, amount: v.coupon.amount, expires_in_days: v.coupon.expiresInDays, free_shipping: v.coupon.freeShipping } } : {}),
+      })),
+    } : {}),
   })),
+  holdout_percent: f.holdoutPercent ?? 0,
   settings: f.settings,
 });
 

@@ -46,4 +46,40 @@ export const reportMigrations: Migration[] = [
       `ALTER TABLE {retain_jobs} ADD KEY report (kind, created_at, flow, step)`,
     ],
   },
+  {
+    version: 401,
+    name: 'experiments and per-day report rollups',
+    statements: [
+      // Experiments count each recipient's orders within a window after the email or enrollment.
+      `ALTER TABLE {retain_order_attribution} ADD KEY contact_time (contact_id, ordered_at)`,
+      // The server stamps every change to a message (webhooks, submission, erasure) without any
+      // writer having to remember to: the rollup recomputes only the days of changed messages.
+      `ALTER TABLE {retain_messages} ADD COLUMN changed_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
+        ADD KEY changed (changed_at)`,
+      // Scheduled and message figures per shop day, flow and step (reports/rollup.ts), for the
+      // time zone named in the state row; a different zone rebuilds it.
+      table(`CREATE TABLE {retain_report_days} (
+        day DATE NOT NULL,
+        flow VARCHAR(40) NOT NULL,
+        step INT NOT NULL,
+        scheduled INT UNSIGNED NOT NULL DEFAULT 0,
+        submitted INT UNSIGNED NOT NULL DEFAULT 0,
+        delivered INT UNSIGNED NOT NULL DEFAULT 0,
+        opened INT UNSIGNED NOT NULL DEFAULT 0,
+        machine_opened INT UNSIGNED NOT NULL DEFAULT 0,
+        clicked INT UNSIGNED NOT NULL DEFAULT 0,
+        unsubscribed INT UNSIGNED NOT NULL DEFAULT 0,
+        bounced INT UNSIGNED NOT NULL DEFAULT 0,
+        complained INT UNSIGNED NOT NULL DEFAULT 0,
+        PRIMARY KEY (day, flow, step)
+      )`),
+      table(`CREATE TABLE {retain_report_rollup} (
+        id TINYINT UNSIGNED NOT NULL PRIMARY KEY,
+        zone VARCHAR(64) NOT NULL,
+        messages_seen DATETIME(3) NOT NULL,
+        jobs_seen BIGINT UNSIGNED NOT NULL,
+        updated_at DATETIME(3) NOT NULL
+      )`),
+    ],
+  },
 ];

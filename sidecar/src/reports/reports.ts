@@ -1,10 +1,13 @@
 import type { Pool } from '../db/pool';
 import type { Row } from '../db/sql';
 import { badRequest } from '../errors';
+import type { FlowDefinition } from '../flows/definitions';
 import type { StoreSettings } from '../shop/store-settings';
 import { daysBetween, formatLocalDate, offsetSegments, parseLocalDate, utcBounds, type LocalDate } from './days';
+import { createExperimentReport, type Experiment } from './experiments';
 import { formatUnits, toUnits } from './money';
 import { reportQueries } from './queries';
+import { createReportRollup } from './rollup';
 
 // Per flow, step and shop-local day: what was scheduled and sent, what happened to it (by the day
 // the message was submitted), and the orders it earned (by the day of the order).
@@ -37,6 +40,8 @@ export interface Report {
   total: Metrics;
   days: Array<{ date: string } & Metrics>;
   steps: Array<{ flow: string; step: number; total: Metrics; days: Array<{ date: string } & Metrics> }>;
+  /** A/B splits (recipients sent in the range) and holdouts (enrollments in the range). */
+  experiments: Experiment[];
 }
 
 /** Validates `from` and `to` (YYYY-MM-DD, shop days, both included). Throws 400 with a stable code. */
@@ -68,8 +73,13 @@ function addInto(target: Tally, source: Tally): void {
 
 export type ReportService = ReturnType<typeof createReportService>;
 
-export function createReportService(d: { pool: Pool; prefix: string; settings: () => Promise<StoreSettings>; windowMs: number; paidStatuses: readonly string[]; sendJobKind: string }) {
+export function createReportService(d: {
+  pool: Pool; prefix: string; settings: () => Promise<StoreSettings>; windowMs: number; paidStatuses: readonly string[]; sendJobKind: string;
+  flows: () => FlowDefinition[];
+}) {
   const q = reportQueries(d.prefix);
+  const experiments = createExperimentReport({ pool: d.pool, prefix: d.prefix, windowMs: d.windowMs, flows: d.flows });
+  const rollup = createReportRollup({ pool: d.pool, prefix: d.prefix, sendJobKind: d.sendJobKind });
   // Orders in a paid status count; `refunded` ones count as orders with their (zero) net revenue.
   const counted = [...new Set([...d.paidStatuses, 'refunded'])];
 
@@ -87,19 +97,19 @@ export function createReportService(d: { pool: Pool; prefix: string; settings: (
         return c.tally;
       };
 
+      // Scheduled and message figures from the per-day rollup, brought up to date first.
+      await rollup.refresh(zone);
+      for (const r of await rollup.days(range.from, range.to)) {
+        const t = cell(r.flow, Number(r.step), r.day);
+        for (const k of ['scheduled', 'submitted', 'delivered', 'opened', 'machine_opened', 'clicked', 'unsubscribed', 'bounced', 'complained'] as const) t[k] += Number(r[k]);
+      }
+      // Orders change for weeks (refunds, late statuses) and are few: counted live.
       for (const seg of offsetSegments(start, end, zone)) {
-        const [[scheduled], [messages], [clicks], [opens], [carts]] = await Promise.all([
-          d.pool.query<Row[]>(q.scheduledByDay, [seg.offsetMinutes, d.sendJobKind, seg.from, seg.to]),
-          d.pool.query<Row[]>(q.messagesByDay, [seg.offsetMinutes, seg.from, seg.to]),
+        const [[clicks], [opens], [carts]] = await Promise.all([
           d.pool.query<Row[]>(q.clickOrdersByDay, [seg.offsetMinutes, settings.currency, seg.from, seg.to, counted]),
           d.pool.query<Row[]>(q.openOrdersByDay, [seg.offsetMinutes, settings.currency, seg.from, seg.to, counted]),
           d.pool.query<Row[]>(q.cartOrdersByDay, [seg.offsetMinutes, settings.currency, seg.from, seg.to, counted]),
         ]);
-        for (const r of scheduled) cell(r.flow, Number(r.step), r.day).scheduled += Number(r.scheduled);
-        for (const r of messages) {
-          const t = cell(r.flow, Number(r.step), r.day);
-          for (const k of ['submitted', 'delivered', 'opened', 'machine_opened', 'clicked', 'unsubscribed', 'bounced', 'complained'] as const) t[k] += Number(r[k]);
-        }
         for (const r of clicks) {
           const t = cell(r.flow, Number(r.step), r.day);
           t.orders += Number(r.orders);
@@ -136,6 +146,7 @@ export function createReportService(d: { pool: Pool; prefix: string; settings: (
         addInto(s.total, c.tally);
         s.days.set(c.day, c.tally);
       }
+      const tested = await experiments({ currency: settings.currency, decimals: settings.decimals, counted, start, end });
       const datedRows = (m: Map<string, Tally>) => [...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([date, t]) => ({ date, ...show(t) }));
 
       return {
@@ -153,6 +164,7 @@ export function createReportService(d: { pool: Pool; prefix: string; settings: (
         steps: [...bySteps.values()]
           .sort((a, b) => a.flow.localeCompare(b.flow) || a.step - b.step)
           .map((s) => ({ flow: s.flow, step: s.step, total: show(s.total), days: datedRows(s.days) })),
+        experiments: tested,
       };
     },
   };

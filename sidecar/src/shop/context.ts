@@ -4,6 +4,7 @@ import type { Row } from '../db/sql';
 import type { Logger } from '../logger';
 import { cartQueries, customerQueries, productQueries } from './customer-queries';
 import { factsQueries, segmentQueries } from './facts-queries';
+import { lifecycleQueries } from './lifecycle-queries';
 import { orderQueries } from './order-queries';
 import { recommendationQueries } from './recommendation-queries';
 import { readStoreSettings, type StoreSettings } from './store-settings';
@@ -62,6 +63,7 @@ export function buildQueries(prefix: string) {
     facts: factsQueries(prefix),
     segments: segmentQueries(prefix),
     recs: recommendationQueries(prefix),
+    lifecycle: lifecycleQueries(prefix),
     // Read by store-settings.ts; listed here so reader.verify() prepares it at boot too.
     settings: shopQueries(prefix),
   };

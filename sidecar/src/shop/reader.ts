@@ -6,6 +6,7 @@ import { createCartReader, type CartReader } from './carts';
 import { ShopContext, type ShopReaderOptions } from './context';
 import { createCustomerReader, type CustomerReader } from './customers';
 import { createFactsReader, type FactsReader } from './facts';
+import { createLifecycleReader, type LifecycleReader } from './lifecycle';
 import { createOrderReader, type OrderReader } from './orders';
 import { createProductReader, type ProductReader } from './products';
 import { createRecommendationReader, type RecommendationReader } from './recommendations';
@@ -25,6 +26,8 @@ export interface ShopReader {
   facts: FactsReader;
   segments: SegmentReader;
   recommendations: RecommendationReader;
+  /** What the date-based lifecycle flows read: first-order anniversaries, repeat purchases. */
+  lifecycle: LifecycleReader;
   /** Counted skips of bad shop data (corrupt serialized values, zero dates, orders without e-mail…). */
   stats(): Record<string, number>;
   /** Prepares every statement against the server (boot check). Needs the retain_shop_* migrations. */
@@ -55,6 +58,7 @@ export function createShopReader(deps: { pool: Pool; prefix: string; clock: Cloc
     facts,
     segments,
     recommendations,
+    lifecycle: createLifecycleReader(ctx, orders),
     stats: () => ({ ...ctx.stats.skipped }),
     async verify() {
       const sets = Object.fromEntries(Object.entries(ctx.q)) as unknown as Parameters<typeof verifyQueries>[1];
