@@ -25,6 +25,9 @@ export type Behaviour =
   /** Close the socket without answering. */
   | { kind: 'drop' };
 
+export type SuppressionListName = 'bounces' | 'complaints' | 'unsubscribes';
+const SUPPRESSION_LISTS: SuppressionListName[] = ['bounces', 'complaints', 'unsubscribes'];
+
 export interface FakeMailgun {
   url: string;
   port: number;
@@ -37,6 +40,16 @@ export interface FakeMailgun {
   now: () => number;
   /** Called for each message request before it is answered. */
   onMessage: ((m: RecordedMessage | null, req: IncomingMessage) => void) | null;
+  /**
+   * The domain's suppression lists, as Mailgun's raw JSON items (tests may put odd shapes here).
+   * Served sorted by address with Mailgun's paging (`?page=next&address=<last>&limit=`), where the
+   * page after the last one is empty; batch creates (a JSON array, at most 1000) upsert by address.
+   */
+  suppressions: Record<SuppressionListName, Array<Record<string, unknown>>>;
+  /** Requests to the suppression endpoints so far (GET and POST). */
+  suppressionRequests: number;
+  /** The suppression request numbered `at` (1-based, counting from now) and the n-1 after it get this. */
+  failSuppressions(at: number, n: number, behaviour: Behaviour): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -53,6 +66,33 @@ function parseMultipart(req: IncomingMessage): Promise<Record<string, string[]>>
   });
 }
 
+/** Mailgun's batch create: a JSON array of up to 1000 entries, each upserted by address. */
+async function createSuppressions(req: IncomingMessage, res: ServerResponse, listName: SuppressionListName, list: Array<Record<string, unknown>>) {
+  if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) {
+    return json(res, 400, { message: 'the fake takes batch creates as a JSON array only' });
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return json(res, 400, { message: 'invalid JSON' });
+  }
+  if (!Array.isArray(body) || body.length === 0) return json(res, 400, { message: 'expected a non-empty JSON array' });
+  if (body.length > 1000) return json(res, 400, { message: 'Batch size should be less than 1000' });
+  if (body.some((e) => typeof e?.address !== 'string' || !e.address.includes('@'))) return json(res, 400, { message: "'address' parameter is not a valid address" });
+  for (const entry of body as Array<Record<string, unknown>>) {
+    const item: Record<string, unknown> = { address: entry.address, created_at: entry.created_at ?? new Date().toUTCString() };
+    if (listName === 'bounces') Object.assign(item, { code: String(entry.code ?? 550), error: entry.error ?? '' });
+    if (listName === 'unsubscribes') item.tags = entry.tags ?? (entry.tag ? [entry.tag] : ['*']);
+    const at = list.findIndex((i) => i.address === entry.address);
+    if (at >= 0) list[at] = item;
+    else list.push(item);
+  }
+  return json(res, 200, { message: `${body.length} addresses have been added to the ${listName} table` });
+}
+
 const json = (res: ServerResponse, status: number, body: unknown) => {
   res.writeHead(status, { 'Content-Type': 'application/json' });
   res.end(JSON.stringify(body));
@@ -61,6 +101,7 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
 export async function startFakeMailgun(opts: { port?: number; apiKey?: string } = {}): Promise<FakeMailgun> {
   const apiKey = opts.apiKey ?? 'key-test-fake';
   const queue: Behaviour[] = [];
+  const suppressionFailures = new Map<number, Behaviour>();
   const hanging = new Set<ServerResponse>();
   const expectedAuth = `Basic ${Buffer.from(`api:${apiKey}`).toString('base64')}`;
 
@@ -72,10 +113,18 @@ export async function startFakeMailgun(opts: { port?: number; apiKey?: string } 
     requests: 0,
     now: () => Date.now(),
     onMessage: null,
+    suppressions: { bounces: [], complaints: [], unsubscribes: [] },
+    suppressionRequests: 0,
+    failSuppressions(at, n, behaviour) {
+      for (let i = 0; i < n; i++) suppressionFailures.set(fake.suppressionRequests + at + i, behaviour);
+    },
     failNext(n, behaviour) {
       for (let i = 0; i < n; i++) queue.push(behaviour);
     },
     reset() {
+      for (const list of SUPPRESSION_LISTS) fake.suppressions[list].length = 0;
+      suppressionFailures.clear();
+      fake.suppressionRequests = 0;
       fake.messages.length = 0;
       queue.length = 0;
       fake.requests = 0;
@@ -129,6 +178,32 @@ export async function startFakeMailgun(opts: { port?: number; apiKey?: string } 
             req.socket.destroy();
             return;
         }
+      }
+      const suppression = /^\/v3\/([^/]+)\/(bounces|complaints|unsubscribes)\/?$/.exec(url.pathname);
+      if (suppression && (req.method === 'GET' || req.method === 'POST')) {
+        const n = ++fake.suppressionRequests;
+        const failure = suppressionFailures.get(n);
+        suppressionFailures.delete(n);
+        if (failure?.kind === 'status') return json(res, failure.status, failure.body ?? { message: `fake failure ${failure.status}` });
+        if (failure?.kind === 'drop') return void req.socket.destroy();
+        if (failure) return void hanging.add(res);
+        const listName = suppression[2] as SuppressionListName;
+        const list = fake.suppressions[listName];
+        if (req.method === 'POST') return createSuppressions(req, res, listName, list);
+        const limit = Number(url.searchParams.get('limit') ?? 100);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return json(res, 400, { message: 'Invalid limit: must be between 1 and 1000' });
+        const sorted = [...list].sort((a, b) => String(a.address).localeCompare(String(b.address)));
+        const page = url.searchParams.get('page');
+        const pivot = url.searchParams.get('address') ?? '';
+        if (page && page !== 'next') return json(res, 400, { message: 'the fake pages forward only (page=next)' });
+        const items = sorted.filter((i) => !page || String(i.address).localeCompare(pivot) > 0).slice(0, limit);
+        const base = `${fake.url}/v3/${suppression[1]}/${listName}`;
+        const lastAddress = items.length ? String(items[items.length - 1]!.address) : pivot;
+        const q = (p: string, address?: string) => `${base}?page=${p}${address !== undefined ? `&address=${encodeURIComponent(address)}` : ''}&limit=${limit}`;
+        return json(res, 200, {
+          items,
+          paging: { first: q('first'), last: q('last'), next: q('next', lastAddress), previous: q('previous', items.length ? String(items[0]!.address) : pivot) },
+        });
       }
       const events = /^\/v3\/([^/]+)\/events$/.exec(url.pathname);
       if (events && req.method === 'GET') {

@@ -8,8 +8,11 @@ export const engagementQueries = defineQueries({
       (provider, event_id, token, event, severity, reason, machine, message_id, recipient, recipient_hash, occurred_at, received_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   providerEventsByIds: `SELECT event_id, token FROM {retain_provider_events} WHERE provider = 'mailgun' AND event_id IN (?)`,
-  messagesByIds: `SELECT id FROM {retain_messages} WHERE id IN (?)`,
-  messagesByProviderIds: `SELECT id, provider_id FROM {retain_messages} WHERE provider_id IN (?)`,
+  // Everything a batch needs before its INSERT, in one round trip: our messages by id, our messages
+  // by Mailgun's message id, and which event ids are already stored. Empty lists are passed as [NULL].
+  webhookBatchLookup: `SELECT 'message' AS found, id, NULL AS \`key\` FROM {retain_messages} WHERE id IN (?)
+      UNION ALL SELECT 'provider_message', id, provider_id FROM {retain_messages} WHERE provider_id IN (?)
+      UNION ALL SELECT 'event', NULL, event_id FROM {retain_provider_events} WHERE provider = 'mailgun' AND event_id IN (?)`,
   pendingProviderEventsSkipLocked: `SELECT * FROM {retain_provider_events} WHERE processed_at IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
   pendingProviderEventsLocked: `SELECT * FROM {retain_provider_events} WHERE processed_at IS NULL ORDER BY id LIMIT ? FOR UPDATE`,
   markProviderEventProcessed: `UPDATE {retain_provider_events} SET processed_at = ?, outcome = ?, recipient = NULL WHERE id = ?`,
@@ -49,16 +52,19 @@ export const engagementQueries = defineQueries({
   consentChanges: `SELECT k.id, c.email, k.purpose, k.state, k.source, k.recorded_at FROM {retain_consents} k
       JOIN {retain_contacts} c ON c.id = k.contact_id WHERE k.id > ? ORDER BY k.id LIMIT ?`,
 
-  // --- suppression sync ---
-  suppressionHashes: `SELECT email_hash, reason FROM {retain_suppressions} WHERE email_hash IN (?)`,
-  suppressedContacts: `SELECT c.id, c.email, s.reason FROM {retain_contacts} c JOIN {retain_suppressions} s ON s.email_hash = SHA2(c.email, 256)
+  // --- suppression sync (npx retain suppressions sync) ---
+  suppressionHashes: `SELECT email_hash FROM {retain_suppressions} WHERE email_hash IN (?)`,
+  insertSuppressionIgnore: `INSERT IGNORE INTO {retain_suppressions} (email_hash, reason, source, created_at) VALUES (?, ?, ?, ?)`,
+  contactsByEmails: `SELECT id, email, consent_state, consent_at FROM {retain_contacts} WHERE email IN (?)`,
+  // Suppressions whose address we still hold, keyset-paged by contact id; the rest are hash-only.
+  suppressedContacts: `SELECT c.id, c.email, s.reason, s.created_at FROM {retain_contacts} c
+      JOIN {retain_suppressions} s ON s.email_hash = SHA2(c.email, 256)
       WHERE c.id > ? ORDER BY c.id LIMIT ?`,
-  unsubscribedContacts: `SELECT id, email FROM {retain_contacts} WHERE unsubscribed_at IS NOT NULL AND id > ? ORDER BY id LIMIT ?`,
+  suppressionHashPage: `SELECT email_hash FROM {retain_suppressions} WHERE email_hash > ? ORDER BY email_hash LIMIT ?`,
 
-  // --- deliverability summary: 15-minute slots since 2000-01-01 UTC, so any shop offset buckets right ---
-  deliverabilitySlots: `SELECT flow, TIMESTAMPDIFF(MINUTE, '2000-01-01 00:00:00', submitted_at) DIV 15 AS slot,
-        COUNT(*) AS submitted, COUNT(delivered_at) AS delivered, COUNT(bounced_at) AS bounced,
+  // --- deliverability summary: messages by the instant they were submitted, per flow ---
+  deliverabilityByFlow: `SELECT flow, COUNT(*) AS submitted, COUNT(delivered_at) AS delivered, COUNT(bounced_at) AS bounced,
         COUNT(complained_at) AS complained, COUNT(unsubscribed_at) AS unsubscribed
       FROM {retain_messages} WHERE submitted_at >= ? AND submitted_at < ?
-      GROUP BY flow, slot`,
+      GROUP BY flow`,
 });
