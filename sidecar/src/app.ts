@@ -18,14 +18,17 @@ import { eventsRouter } from './http/events';
 import { outboxRouter } from './http/outbox';
 import { statusRouter } from './http/status';
 import { unsubscribeRouter } from './http/unsubscribe';
-import { webhooksRouter } from './http/webhooks';
+import { mailgunWebhookFastPath, webhooksRouter } from './http/webhooks';
 import { preferencesRouter } from './http/preferences';
 import { reportsRouter } from './http/reports';
+import { deliverabilityRouter } from './http/deliverability';
 import type { IntakeService } from './intake/intake';
 import type { Logger } from './logger';
 import type { StatusService } from './ops/status';
 import type { PreviewService } from './render/preview';
+import type { TemplateStore } from './render/template-store';
 import type { ReportService } from './reports/reports';
+import type { DeliverabilityService } from './engagement/deliverability';
 
 export interface AppDeps {
   log: Logger;
@@ -39,7 +42,9 @@ export interface AppDeps {
   flowRegistry: FlowRegistry;
   stay: StayService;
   reports: ReportService;
+  deliverability: DeliverabilityService;
   previews: PreviewService;
+  templates: TemplateStore;
   webhooks: WebhookService;
   preferences: PreferenceService;
   /** Set when the outbox transport is in use: serves the browsable /outbox pages. */
@@ -51,6 +56,9 @@ export function createApp(d: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  // Mailgun's webhooks come in thousands a second: a lean handler takes the plain case before the
+  // general middleware; anything else falls through to webhooksRouter below.
+  app.use(mailgunWebhookFastPath(d));
   app.use((req, res, next) => {
     const id = randomUUID();
     const log = d.log.child({ req: id });
@@ -74,6 +82,7 @@ export function createApp(d: AppDeps): Express {
   app.use(webhooksRouter(d));
   app.use(preferencesRouter(d));
   app.use(reportsRouter(d));
+  app.use(deliverabilityRouter(d));
   if (d.outboxDir) app.use(outboxRouter(d.outboxDir));
   app.use(notFoundHandler);
   app.use(errorHandler(d.log));

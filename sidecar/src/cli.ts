@@ -1,12 +1,16 @@
+import { systemClock } from './clock';
 import { ConfigError, loadConfig } from './config';
 import { buildSidecar } from './deps';
 import { createShopPool, createStatePool } from './db/pool';
 import { migrate } from './db/migrate';
 import { shopMigrations, stateMigrations } from './db/migrations';
 import { FlowsFileError } from './flows/definitions';
+import { createSimulator, parseSimulationRange, simulationCsv, simulationJson, simulationTable } from './flows/simulate';
 import { createLogger } from './logger';
 import { AppError } from './errors';
 import { parseReportRange } from './reports/reports';
+import { formatDeliverability, parseDeliverabilityDate } from './engagement/deliverability';
+import { formatSyncSummary, SuppressionSyncError } from './engagement/suppression-sync';
 import { toCsv, toTable } from './reports/table';
 import { SEGMENTS } from './shop/segments';
 import type { SegmentName } from './shop/types';
@@ -21,6 +25,10 @@ commands:
   scan [--date YYYY-MM-DD]
               run the daily scans now (birthdays, anniversaries, win-back, VIP, search
               abandonment): enters contacts into flows; safe to repeat
+  simulate --from YYYY-MM-DD --to YYYY-MM-DD [--csv|--json]
+              who would get which email when, per shop day (the scans' candidates and the
+              steps already scheduled, with the gate's foreseeable outcomes); sends and
+              writes nothing
   timeline <email>
               why did or didn't this contact get an email: every decision with its reason
   segment <name> [--limit N] [--after CURSOR]
@@ -29,6 +37,12 @@ commands:
   report --from YYYY-MM-DD --to YYYY-MM-DD [--csv]
               per flow, step and shop day: scheduled, submitted, delivered, opens, clicks,
               unsubscribes, bounces, complaints, attributed orders and revenue, recovered carts
+  deliverability [--date YYYY-MM-DD]
+              per flow: submitted, delivered, bounced, complained, unsubscribed and their
+              rates for a shop day (default yesterday) and the 7 days to it, with warnings
+  suppressions sync [--dry-run]
+              pull Mailgun's bounces, complaints and unsubscribes into Retain and push ours
+              to Mailgun, so both agree; safe to repeat
   help        this text
 
 Configuration comes from the environment, exactly as for the sidecar (see README).`;
@@ -66,6 +80,29 @@ async function main(argv: string[]): Promise<number> {
       try {
         const result = await sidecar.scans.run(m ? { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) } : undefined);
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        return 0;
+      } finally {
+        await sidecar.close();
+      }
+    }
+    case 'simulate': {
+      const flag = (f: string) => (argv.includes(f) ? argv[argv.indexOf(f) + 1] : undefined);
+      let range;
+      try {
+        range = parseSimulationRange({ from: flag('--from'), to: flag('--to') });
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        process.stderr.write(`${err.message} (${err.code})\nusage: npx retain simulate --from YYYY-MM-DD --to YYYY-MM-DD [--csv|--json]\n`);
+        return 2;
+      }
+      const sidecar = await buildSidecar(config, log);
+      try {
+        const simulator = createSimulator({
+          pool: sidecar.statePool, prefix: config.tablePrefix, clock: systemClock, shop: sidecar.shop, scans: sidecar.scans, flows: sidecar.flows,
+          rules: { caps: config.frequencyCaps, quietHours: config.quietHours },
+        });
+        const rows = await simulator.simulate(range);
+        process.stdout.write(argv.includes('--json') ? simulationJson(rows) : argv.includes('--csv') ? simulationCsv(rows) : simulationTable(rows));
         return 0;
       } finally {
         await sidecar.close();
@@ -111,6 +148,47 @@ async function main(argv: string[]): Promise<number> {
           process.stdout.write(`${m.email}\t${m.paidOrders} paid order(s)\t${m.totalSpent}\t${m.lastPaidAt ? m.lastPaidAt.toISOString().slice(0, 10) : '-'}\n`);
         }
         if (page.next) process.stdout.write(`next page: --after ${page.next}\n`);
+        return 0;
+      } finally {
+        await sidecar.close();
+      }
+    }
+    case 'deliverability': {
+      const flag = (f: string) => (argv.includes(f) ? argv[argv.indexOf(f) + 1] : undefined);
+      let date;
+      try {
+        date = parseDeliverabilityDate({ date: flag('--date') });
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        process.stderr.write(`${err.message} (${err.code})\nusage: npx retain deliverability [--date YYYY-MM-DD]\n`);
+        return 64;
+      }
+      const sidecar = await buildSidecar(config, log);
+      try {
+        process.stdout.write(formatDeliverability(await sidecar.deliverability.build(date)));
+        return 0;
+      } finally {
+        await sidecar.close();
+      }
+    }
+    case 'suppressions': {
+      if (argv[1] !== 'sync') {
+        process.stderr.write('usage: npx retain suppressions sync [--dry-run]\n');
+        return 64;
+      }
+      const sidecar = await buildSidecar(config, log);
+      try {
+        if (!sidecar.suppressionSync) {
+          process.stderr.write('MAILGUN_API_KEY and MAILGUN_DOMAIN are not set: there is no Mailgun list to sync with\n');
+          return 78;
+        }
+        try {
+          process.stdout.write(`${formatSyncSummary(await sidecar.suppressionSync.run({ dryRun: argv.includes('--dry-run') }))}\n`);
+        } catch (err) {
+          if (!(err instanceof SuppressionSyncError)) throw err;
+          process.stderr.write(`${err.message} (${err.code})\n`);
+          return 1;
+        }
         return 0;
       } finally {
         await sidecar.close();

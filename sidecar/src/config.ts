@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 // The only file that reads process.env. Every key is checked at once so an operator sees all
@@ -61,6 +62,8 @@ const envSchema = z
         return [Number(m[1]), Number(m[2])] as [number, number];
       }),
     RETAIN_RUNNER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+    // Threads that render emails; "auto" is one per core (at most 4), 0 renders on the main thread.
+    RETAIN_RENDER_THREADS: z.preprocess((v) => (v === '' || v === undefined || v === 'auto' ? Math.min(4, availableParallelism()) : v), z.coerce.number().int().min(0).max(32)),
     RETAIN_POLL_SECONDS: z.coerce.number().min(1).max(300).default(2),
     RETAIN_CLAIM_TIMEOUT_SECONDS: z.coerce.number().min(1).max(86_400).default(600),
     RETAIN_SKIP_ROLE_ADDRESSES: flag(true),
@@ -99,6 +102,7 @@ export interface Config {
   /** Local hours [start, end) with no sending, or null. */
   quietHours: [number, number] | null;
   runnerConcurrency: number;
+  renderThreads: number;
   pollSeconds: number;
   /** A job claimed longer ago than this is presumed orphaned by a crashed runner and freed. */
   claimTimeoutMs: number;
@@ -154,6 +158,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     frequencyCaps: e.RETAIN_FREQUENCY_CAP,
     quietHours: e.RETAIN_QUIET_HOURS,
     runnerConcurrency: e.RETAIN_RUNNER_CONCURRENCY,
+    renderThreads: e.RETAIN_RENDER_THREADS,
     pollSeconds: e.RETAIN_POLL_SECONDS,
     claimTimeoutMs: e.RETAIN_CLAIM_TIMEOUT_SECONDS * 1000,
     skipRoleAddresses: e.RETAIN_SKIP_ROLE_ADDRESSES,

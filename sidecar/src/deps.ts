@@ -13,6 +13,8 @@ import { verifyQueries } from './db/sql';
 import { createUnsubscribeService } from './engagement/unsubscribe';
 import { engagementQueries } from './engagement/queries';
 import { createWebhookService } from './engagement/webhooks';
+import { createDeliverabilityService, type DeliverabilityService } from './engagement/deliverability';
+import { createSuppressionSync, mailgunSuppressionClient, type SuppressionSync } from './engagement/suppression-sync';
 import { engagementChecks } from './engagement/hygiene';
 import { createPreferenceService } from './engagement/preferences';
 import { createFeedbackService } from './engagement/feedback';
@@ -41,8 +43,11 @@ import type { Transport } from './mail/transport';
 import { createStatusService, type StatusService } from './ops/status';
 import { TEMPLATES_DIR } from './paths';
 import { createContextBuilder } from './render/context';
+import { createRenderPool } from './render/render-pool';
 import { createRenderer } from './render/renderer';
 import { createPreviewService } from './render/preview';
+import { templateQueries } from './render/queries';
+import { createTemplateStore } from './render/template-store';
 import { createJobStore, type ClaimMode } from './schedule/jobs';
 import { jobQueries } from './schedule/queries';
 import { Runner } from './schedule/runner';
@@ -73,6 +78,9 @@ export interface Sidecar {
   scans: Scans;
   privacy: PrivacyService;
   reports: ReportService;
+  deliverability: DeliverabilityService;
+  /** `npx retain suppressions sync`; null while Mailgun is not configured. */
+  suppressionSync: SuppressionSync | null;
   /** Applies received events now (tests and the CLI; the runner does it on every tick). */
   processEvents: () => Promise<number>;
   close(): Promise<void>;
@@ -91,7 +99,8 @@ export async function buildSidecar(config: Config, log: Logger, opts: BuildOptio
   const prefix = config.tablePrefix;
   const flowDefinitions = loadFlowDefinitions(config);
 
-  const renderer = createRenderer(opts.templatesDir ?? TEMPLATES_DIR);
+  const templatesDir = opts.templatesDir ?? TEMPLATES_DIR;
+  const renderer = config.renderThreads > 0 ? createRenderPool(templatesDir, { size: config.renderThreads, log }) : { ...createRenderer(templatesDir), close: async () => {} };
   renderer.preload(flowDefinitions.flatMap((f) => f.steps.map((s) => s.template)));
 
   const statePool = createStatePool(config.stateDbUrl);
@@ -104,6 +113,7 @@ export async function buildSidecar(config: Config, log: Logger, opts: BuildOptio
     await verifyQueries(statePool, {
       contacts: contactQueries(prefix), jobs: jobQueries(prefix), flows: flowQueries(prefix),
       intake: intakeQueries(prefix), messages: messageQueries(prefix), engagement: engagementQueries(prefix), reports: reportQueries(prefix),
+      templates: templateQueries(prefix),
     });
     const shop = createShopReader({
       pool: shopPool, prefix, clock, log,
@@ -129,6 +139,8 @@ export async function buildSidecar(config: Config, log: Logger, opts: BuildOptio
     });
     await flowRegistry.reload();
     const flows = flowRegistry.flows;
+    const templates = createTemplateStore({ pool: statePool, prefix, clock, log, renderer, flows });
+    await templates.refresh();
     const contacts = createContactStore(prefix, clock);
     const jobs = createJobStore(statePool, prefix, clock, claimMode);
     const messages = createMessageStore(prefix, clock);
@@ -174,6 +186,7 @@ export async function buildSidecar(config: Config, log: Logger, opts: BuildOptio
       handlers: { [SEND_JOB]: (job, jobLog) => sender.handle(job, jobLog), [SCAN_JOB]: scanJobHandler(scans) },
       beforeTick: async () => {
         await flowRegistry.reload();
+        await templates.refresh();
         await processor.processPending();
         await webhooks.processPending();
       },
@@ -187,19 +200,23 @@ export async function buildSidecar(config: Config, log: Logger, opts: BuildOptio
     const feedback = createFeedbackService({ pool: statePool, clock, contacts, secret: config.secret });
     const stay = createStayService({ pool: statePool, clock, contacts, engine, secret: config.secret });
     const previews = createPreviewService({ pool: statePool, contacts, shop, renderer, flows, transport, publicUrl: config.publicUrl, from: config.from, mailDomain: config.mailgun?.domain ?? null });
-    const reports = createReportService({ pool: statePool, prefix, settings: () => shop.settings(), windowMs: config.attributionWindowMs, paidStatuses, sendJobKind: SEND_JOB });
-    const app = createApp({ log, clock, secret: config.secret, reports, intake, unsubscribe, status, privacy, feedback, stay, flowRegistry, webhooks, preferences, previews, outboxDir: config.mailgun ? null : path.resolve(config.outboxDir) });
+    const reports = createReportService({ pool: statePool, prefix, settings: () => shop.settings(), windowMs: config.attributionWindowMs, paidStatuses, sendJobKind: SEND_JOB, flows });
+    const deliverability = createDeliverabilityService({ pool: statePool, prefix, clock, settings: () => shop.settings() });
+    const suppressionSync = config.mailgun
+      ? createSuppressionSync({ pool: statePool, prefix, clock, contacts, client: mailgunSuppressionClient(config.mailgun), domain: config.mailgun.domain })
+      : null;
+    const app = createApp({ log, clock, secret: config.secret, reports, deliverability, intake, unsubscribe, status, privacy, feedback, stay, flowRegistry, webhooks, preferences, previews, templates, outboxDir: config.mailgun ? null : path.resolve(config.outboxDir) });
 
     return {
-      app, runner, statePool, shopPool, shop, transport, status, flows, scans, privacy, reports,
+      app, runner, statePool, shopPool, shop, transport, status, flows, scans, privacy, reports, deliverability, suppressionSync,
       processEvents: async () => (await processor.processPending()) + (await webhooks.processPending()),
       async close() {
         await runner.stop();
-        await Promise.all([statePool.end(), shopPool.end()]);
+        await Promise.all([statePool.end(), shopPool.end(), renderer.close()]);
       },
     };
   } catch (err) {
-    await Promise.all([statePool.end(), shopPool.end()]).catch(() => undefined);
+    await Promise.all([statePool.end(), shopPool.end(), renderer.close()]).catch(() => undefined);
     throw err;
   }
 }

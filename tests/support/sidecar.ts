@@ -28,6 +28,8 @@ export function testConfig(db: TestDatabase, extra: Record<string, string> = {},
     RETAIN_PUBLIC_URL: 'https://retain.shop.example.test',
     RETAIN_OUTBOX_DIR: mkdtempSync(path.join(tmpdir(), 'retain-outbox-')),
     RETAIN_RUNNER_CONCURRENCY: '8',
+    // Render threads are tested on their own (render-pool tests); a test sidecar renders inline.
+    RETAIN_RENDER_THREADS: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...(mailgun ? { MAILGUN_API_KEY: mailgun.apiKey, MAILGUN_DOMAIN, MAILGUN_URL: mailgun.url, MAILGUN_TIMEOUT_MS: '1000' } : {}),
     ...extra,

@@ -19,6 +19,9 @@ export interface Contact {
   unsubscribedAt: Date | null;
   /** Set by the sunset email: no marketing email until they ask for it again. */
   unengagedAt: Date | null;
+  /** The preference centre's choices as stored (engagement/preferences.ts reads them), so the gate needs no second read. */
+  pausedUntil: Date | null;
+  kindsOff: string | null;
   createdAt: Date;
 }
 
@@ -66,6 +69,8 @@ function toContact(r: Row): Contact {
     consentState: r.consent_state,
     unsubscribedAt: r.unsubscribed_at ?? null,
     unengagedAt: r.unengaged_at ?? null,
+    pausedUntil: r.paused_until ?? null,
+    kindsOff: r.kinds_off ?? null,
     createdAt: r.created_at,
   };
 }

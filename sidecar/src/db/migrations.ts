@@ -1,6 +1,7 @@
 import { engagementMigrations } from '../engagement/migrations';
 import { flowMigrations } from '../flows/migrations';
 import { reportMigrations } from '../reports/migrations';
+import { templateMigrations } from '../render/migrations';
 import { shopMigrations } from '../shop/migrations';
 import { innodbTable as table } from './sql';
 
@@ -149,10 +150,11 @@ const spineMigrations: Migration[] = [
 
 // Version ranges per capability, so work on one never collides with another's:
 //   1–99 the spine · 100–199 the shop reader · 200–299 engagement · 300–399 flows · 400–499 reports
+//   · 500–599 edited templates
 const byVersion = (a: Migration, b: Migration) => a.version - b.version;
 
 /** The sidecar's own tables, in the state database (RETAIN_STATE_DB_URL, else the shop's). */
-export const stateMigrations: Migration[] = [...spineMigrations, ...engagementMigrations, ...flowMigrations, ...reportMigrations].sort(byVersion);
+export const stateMigrations: Migration[] = [...spineMigrations, ...engagementMigrations, ...flowMigrations, ...reportMigrations, ...templateMigrations].sort(byVersion);
 
 /**
  * The shop reader's derived tables. They live in the shop's database, whatever the state

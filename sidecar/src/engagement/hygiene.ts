@@ -1,7 +1,4 @@
-import type { Db } from '../db/pool';
-import type { Row } from '../db/sql';
 import { skip, type GateCheck } from '../flows/gate';
-import { engagementQueries } from './queries';
 
 // Send-time checks of this capability, appended after the core checks where deps.ts builds the
 // gate. Each objection is a skip with a reason, which the sender writes on the contact's timeline.
@@ -59,18 +56,6 @@ export function isRoleAddress(email: string): boolean {
 }
 
 
-export interface ContactPreferences {
-  pausedUntil: Date | null;
-  kindsOff: Kind[];
-}
-
-export async function readPreferences(db: Db, prefix: string, contactId: number): Promise<ContactPreferences | null> {
-  const [rows] = await db.query<Row[]>(engagementQueries(prefix).contactPreferences, [contactId]);
-  const r = rows[0];
-  if (!r) return null;
-  return { pausedUntil: r.paused_until ?? null, kindsOff: parseKinds(r.kinds_off) };
-}
-
 export const parseKinds = (v: unknown): Kind[] => (typeof v === 'string' && v ? v.split(',').filter((k): k is Kind => KINDS.includes(k as Kind)) : []);
 
 /**
@@ -82,12 +67,11 @@ export function engagementChecks(d: { prefix: string; skipRoleAddresses: boolean
     async ({ contact }) => (isValidAddress(contact!.email) ? null : skip('invalid_address')),
     async ({ flow, contact }) => (d.skipRoleAddresses && flow!.purpose === 'marketing' && isRoleAddress(contact!.email) ? skip('role_address') : null),
     async ({ flow, contact }) => (flow!.purpose === 'marketing' && (contact!.consentState as string) === 'pending' ? skip('opt_in_unconfirmed') : null),
-    async ({ db, flow, contact, now }) => {
-      const prefs = await readPreferences(db, d.prefix, contact!.id);
-      if (!prefs) return null;
-      if (flow!.purpose === 'marketing' && prefs.pausedUntil && prefs.pausedUntil > now) return skip('paused');
+    // The contact row the sender read for this job carries the preferences: no second read.
+    async ({ flow, contact, now }) => {
+      if (flow!.purpose === 'marketing' && contact!.pausedUntil && contact!.pausedUntil > now) return skip('paused');
       const kind = kindOf(flow as { id: string; kind?: unknown });
-      return kind && prefs.kindsOff.includes(kind) ? skip(`kind_off_${kind}`) : null;
+      return kind && parseKinds(contact!.kindsOff).includes(kind) ? skip(`kind_off_${kind}`) : null;
     },
   ];
 }

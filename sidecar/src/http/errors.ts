@@ -13,9 +13,10 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.status(err.status).json({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
       return;
     }
-    const e = err as { type?: string; status?: number };
+    const e = err as { type?: string; status?: number; limit?: number };
     if (e?.type === 'entity.too.large') {
-      res.status(413).json({ error: { code: 'body_too_large', message: 'the body is larger than 1 MB' } });
+      const kb = typeof e.limit === 'number' ? Math.round(e.limit / 1024) : 1024;
+      res.status(413).json({ error: { code: 'body_too_large', message: `the body is larger than ${kb >= 1024 ? `${kb / 1024} MB` : `${kb} KB`}` } });
       return;
     }
     if (e?.type === 'request.aborted' || e?.type === 'request.size.invalid') {

@@ -7,6 +7,8 @@ export const MAX_BODY = '1mb';
 
 /** Keeps the exact bytes: the signature covers them, not a re-serialisation. */
 export const rawBody = express.raw({ type: () => true, limit: MAX_BODY });
+/** The same for an edited template: a whole email template is a few KB; 256 KB leaves room. */
+export const rawTemplateBody = express.raw({ type: () => true, limit: '256kb' });
 
 /** Refuses requests not signed with the shared secret (docs/events.md). */
 export function requireSignature(secret: string, clock: Clock): RequestHandler {

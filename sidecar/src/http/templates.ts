@@ -5,14 +5,19 @@ import { AppError, badRequest, unprocessable } from '../errors';
 import { TransportError } from '../mail/transport';
 import { RenderError } from '../render/renderer';
 import type { PreviewService } from '../render/preview';
-import { rawBody, requireSignature } from './signed';
+import type { TemplateStore } from '../render/template-store';
+import { rawBody, rawTemplateBody, requireSignature } from './signed';
 
 const target = {
   flow: z.string().regex(/^[a-z0-9_]{1,64}$/),
   step: z.number().int().min(1).max(20),
   email: z.string().trim().toLowerCase().email().max(254).optional(),
 };
-const previewBody = z.object({ ...target, locale: z.string().regex(/^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$/).optional() }).strict();
+/** An edited template's whole file text; the route's body limit (256 KB) caps it first. */
+const source = z.string().min(1).max(256 * 1024);
+const previewBody = z.object({ ...target, locale: z.string().regex(/^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$/).optional(), source: source.optional() }).strict();
+const saveBody = z.object({ source }).strict();
+const stepParams = z.object({ flow: target.flow, step: z.coerce.number().int().min(1).max(20) });
 const testSendBody = z.object({ ...target, to: z.string().trim().email().max(254) }).strict();
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -34,11 +39,36 @@ function asAppError(err: unknown): never {
   throw err;
 }
 
-/** Admin preview and test send of a flow step's email (signed like every /v1/admin route). */
-export function templatesRouter(d: { previews: PreviewService; secret: string; clock: Clock }): Router {
+function stepOf(params: unknown): { flow: string; step: number } {
+  const r = stepParams.safeParse(params);
+  if (!r.success) throw badRequest('request_invalid', 'the path names no flow step (/v1/admin/templates/<flow>/<step>)');
+  return r.data;
+}
+
+/**
+ * Edited templates (list, read, save validated, restore the shipped one), preview and test send of
+ * a flow step's email; signed like every /v1/admin route.
+ */
+export function templatesRouter(d: { previews: PreviewService; templates: TemplateStore; secret: string; clock: Clock }): Router {
   const r = Router();
   const signed = [rawBody, requireSignature(d.secret, d.clock)];
-  r.post('/v1/admin/templates/preview', ...signed, async (req, res) => {
+  const signedTemplate = [rawTemplateBody, requireSignature(d.secret, d.clock)];
+  r.get('/v1/admin/templates', ...signed, (_req, res) => {
+    res.json({ templates: d.templates.list() });
+  });
+  r.get('/v1/admin/templates/:flow/:step', ...signed, (req, res) => {
+    const { flow, step } = stepOf(req.params);
+    res.json(d.templates.get(flow, step));
+  });
+  r.put('/v1/admin/templates/:flow/:step', ...signedTemplate, async (req, res) => {
+    const { flow, step } = stepOf(req.params);
+    res.json(await d.templates.save(flow, step, parse(saveBody, req.body).source));
+  });
+  r.delete('/v1/admin/templates/:flow/:step', ...signed, async (req, res) => {
+    const { flow, step } = stepOf(req.params);
+    res.json(await d.templates.restore(flow, step));
+  });
+  r.post('/v1/admin/templates/preview', ...signedTemplate, async (req, res) => {
     const { subject, preheader, html, text, language, direction } = await d.previews.preview(parse(previewBody, req.body)).catch(asAppError);
     res.json({ subject, preheader, html, text, language, direction });
   });

@@ -44,14 +44,15 @@ export function createMessageStore(prefix: string, clock: Clock) {
     async markSending(db: Db, id: number, subject: string, transport: string): Promise<void> {
       await db.query(q.markSending, [subject.slice(0, 500), transport, id]);
     },
-    async markSubmitted(db: Db, id: number, providerId: string): Promise<void> {
-      await db.query(q.markSubmitted, [providerId, clock.now(), id]);
+    /** `subject`: what was sent, when this attempt rendered it (null keeps what the row has). */
+    async markSubmitted(db: Db, id: number, providerId: string, subject: string | null = null): Promise<void> {
+      await db.query(q.markSubmitted, [providerId, clock.now(), subject?.slice(0, 500) ?? null, id]);
     },
     async discard(db: Db, id: number): Promise<void> {
       await db.query(q.discard, [id]);
     },
-    async markFailed(db: Db, id: number, error: string): Promise<void> {
-      await db.query(q.markFailed, [error.slice(0, 2000), id]);
+    async markFailed(db: Db, id: number, error: string, subject: string | null = null): Promise<void> {
+      await db.query(q.markFailed, [error.slice(0, 2000), subject?.slice(0, 500) ?? null, id]);
     },
     async counts(db: Db): Promise<Record<string, number>> {
       const [rows] = await db.query<Row[]>(q.countsByStatus);

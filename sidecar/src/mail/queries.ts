@@ -6,9 +6,10 @@ export const messageQueries = defineQueries({
   byJob: `SELECT * FROM {retain_messages} WHERE job_id = ?`,
   byId: `SELECT * FROM {retain_messages} WHERE id = ?`,
   markSending: `UPDATE {retain_messages} SET status = 'sending', subject = ?, transport = ?, error = NULL WHERE id = ?`,
-  markSubmitted: `UPDATE {retain_messages} SET status = 'submitted', provider_id = ?, submitted_at = ?, error = NULL WHERE id = ? AND status IN ('sending', 'failed')`,
+  markSubmitted: `UPDATE {retain_messages} SET status = 'submitted', provider_id = ?, submitted_at = ?, subject = COALESCE(?, subject), error = NULL
+      WHERE id = ? AND status IN ('sending', 'failed')`,
   // A message that never reached the provider (nothing to show, no coupon yet) leaves no trace.
   discard: `DELETE FROM {retain_messages} WHERE id = ? AND status = 'sending'`,
-  markFailed: `UPDATE {retain_messages} SET status = 'failed', error = ? WHERE id = ? AND status = 'sending'`,
+  markFailed: `UPDATE {retain_messages} SET status = 'failed', error = ?, subject = COALESCE(?, subject) WHERE id = ? AND status = 'sending'`,
   countsByStatus: `SELECT status, COUNT(*) AS n FROM {retain_messages} GROUP BY status`,
 });

@@ -62,9 +62,9 @@ export function createSender(d: SenderDeps) {
    * transaction. If it fails the job stays claimed; its retry finds the message `sending`, asks the
    * provider and lands here again, never sending twice.
    */
-  async function finishSubmitted(job: Job, enrollment: Enrollment | null, messageId: number, providerId: string, how: string): Promise<JobOutcome> {
+  async function finishSubmitted(job: Job, enrollment: Enrollment | null, messageId: number, providerId: string, how: string, subject: string | null = null): Promise<JobOutcome> {
     const finished = await withTransaction(d.pool, async (conn) => {
-      await d.messages.markSubmitted(conn, messageId, providerId);
+      await d.messages.markSubmitted(conn, messageId, providerId, subject);
       await d.contacts.addTimeline(conn, job.contactId!, { kind: 'submitted', flow: job.flow, step: job.step, detail: { message_id: messageId, how } });
       if (enrollment) await d.flows.advance(conn, enrollment, job.step!);
       return d.jobs.finish(job, 'completed', how === 'sent' ? null : how, null, conn);
@@ -109,7 +109,8 @@ export function createSender(d: SenderDeps) {
       }
 
       // 2. The send-time gate, on the current state.
-      const flow = enrollment ? d.flows.flowById(enrollment.flow) : null;
+      // With the job's A/B variant applied (its template and coupon), for the gate, the data and the render.
+      const flow = enrollment ? d.flows.flowForJob(enrollment.flow, job) : null;
       const gate = await d.gate({ db: d.pool, job, now: d.clock.now(), flow, enrollment, contact });
       if (!gate.send) {
         if ('deferUntil' in gate) {
@@ -145,7 +146,9 @@ export function createSender(d: SenderDeps) {
         await d.contacts.addTimeline(d.pool, contact!.id, { kind: 'failed', flow: job.flow, step: job.step, detail: { reason: 'render_failed' } });
         return { status: 'failed', error: message };
       }
-      await d.messages.markSending(d.pool, messageId, rendered.subject, d.transport.name);
+      // A row created just now is already `sending`; one left `failed` by an earlier attempt goes
+      // back to `sending` before the provider is called again. The subject is kept with the outcome.
+      if (existing) await d.messages.markSending(d.pool, messageId, rendered.subject, d.transport.name);
 
       // 4. Hand it to the provider.
       const mailto = `mailto:unsubscribe@${d.mailDomain ?? hostOf(shop.url)}?subject=unsubscribe`;
@@ -164,7 +167,7 @@ export function createSender(d: SenderDeps) {
       } catch (err) {
         const e = err instanceof TransportError ? err : new TransportError('transient', (err as Error).message, true);
         // An ambiguous failure leaves the row in `sending`, so the retry asks the provider first.
-        if (!e.ambiguous) await d.messages.markFailed(d.pool, messageId, e.message);
+        if (!e.ambiguous) await d.messages.markFailed(d.pool, messageId, e.message, rendered.subject);
         if (e.kind === 'permanent') {
           await d.contacts.addTimeline(d.pool, contact!.id, { kind: 'failed', flow: job.flow, step: job.step, detail: { reason: e.message } });
           return { status: 'failed', error: e.message };
@@ -174,7 +177,7 @@ export function createSender(d: SenderDeps) {
 
       // 5. Keep the provider's id. If this write fails the job is retried and step 1 finds the
       //    message in `sending`, asks the provider, and records it without sending again.
-      return finishSubmitted(job, enrollment, messageId, providerId, 'sent');
+      return finishSubmitted(job, enrollment, messageId, providerId, 'sent', rendered.subject);
     },
   };
 }

@@ -59,6 +59,17 @@ export function loadStrings(dir: string): Map<string, StringsBundle> {
 /** `he_IL` (WordPress) → `he-IL`; null for anything that is not a usable BCP 47 tag. */
 export function toBcp47(locale: string | null | undefined): string | null {
   if (!locale) return null;
+  let tag = canonical.get(locale);
+  if (tag !== undefined) return tag;
+  tag = canonicalize(locale);
+  // A shop has a handful of locales; the bound only keeps odd input from growing the map.
+  if (canonical.size < 1000) canonical.set(locale, tag);
+  return tag;
+}
+
+/** Every render resolves its language, and Intl's canonicalization is slow next to a Map lookup. */
+const canonical = new Map<string, string | null>();
+function canonicalize(locale: string): string | null {
   const tag = locale.trim().replace(/_/g, '-').replace(/\.[^.]*$/, '');
   if (!tag) return null;
   try {

@@ -1,12 +1,13 @@
 import type { ContactStore } from '../contacts/contacts';
 import type { Pool } from '../db/pool';
-import { notFound } from '../errors';
+import { notFound, unprocessable } from '../errors';
 import type { FlowDefinition } from '../flows/definitions';
 import type { Transport } from '../mail/transport';
 import type { ShopReader } from '../shop/reader';
 import { productVars, shopVars } from './context';
 import type { RenderedEmail, Renderer } from './renderer';
 import { sampleContext } from './samples';
+import { validateTemplate } from './validate';
 
 export interface PreviewRequest {
   flow: string;
@@ -14,6 +15,8 @@ export interface PreviewRequest {
   /** A contact whose name, locale, last order and recommendations fill the email; sample data otherwise. */
   email?: string | undefined;
   locale?: string | undefined;
+  /** An edited template not yet saved: validated like a save, then rendered in place of the step's. */
+  source?: string | undefined;
 }
 
 export interface PreviewDeps {
@@ -90,7 +93,10 @@ export function createPreviewService(d: PreviewDeps) {
   return {
     async preview(req: PreviewRequest): Promise<RenderedEmail> {
       const name = templateFor(req.flow, req.step);
-      return d.renderer.render(name, await context(req));
+      if (req.source === undefined) return d.renderer.render(name, await context(req));
+      const check = await validateTemplate(req.source, { flow: req.flow, step: req.step, renderer: d.renderer });
+      if (!check.ok) throw unprocessable('template_invalid', `the template has ${check.problems.length} problem(s)`, { problems: check.problems });
+      return d.renderer.renderSource(req.source, await context(req), name);
     },
 
     /** One marked test email: "[Test]" in the subject, Mailgun test mode, no schedule, no message row. */

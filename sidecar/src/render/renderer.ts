@@ -21,16 +21,28 @@ export interface RenderedEmail {
 /** A template that cannot be rendered is a permanent failure of that send, never a retry. */
 export class RenderError extends Error {
   readonly code = 'render_failed';
-  constructor(readonly template: string, message: string) {
-    super(`${template}: ${message}`);
+  constructor(readonly template: string, readonly reason: string) {
+    super(`${template}: ${reason}`);
     this.name = 'RenderError';
   }
 }
 
+type Direction = 'ltr' | 'rtl';
+
+/** The reading direction's words; fixed for the whole email, so they are written into the markup at load. */
+const SIDES: Record<Direction, Record<'direction' | 'align' | 'align_end', string>> = {
+  ltr: { direction: 'ltr', align: 'left', align_end: 'right' },
+  rtl: { direction: 'rtl', align: 'right', align_end: 'left' },
+};
+const SIDE_OUTPUT = /\{\{-?\s*(direction|align|align_end)\s*-?\}\}/g;
+/** A copy of the markup for one direction: `{{ align }}` and its kin become words (each is one render node less). */
+const bakeSides = (markup: string, dir: Direction) => markup.replace(SIDE_OUTPUT, (_m, k: keyof (typeof SIDES)['ltr']) => SIDES[dir][k]);
+
 interface ParsedTemplate {
   subject: Template[];
   preheader: Template[];
-  body: Template[];
+  /** The body once per direction (see bakeSides). */
+  body: Record<Direction, Template[]>;
   /** Front matter `requires`: context keys that must be set (not null) for this step. */
   requires: string[];
 }
@@ -116,6 +128,7 @@ export function createRenderer(templatesRoot: string, options: RendererOptions =
       .replace(/__align_end__/g, '{{ align_end }}')
       .replace(/__align__/g, '{{ align }}');
   const files: Record<string, string> = {};
+  const baked: Record<Direction, Record<string, string>> = { ltr: {}, rtl: {} };
   const sources = new Map<string, string>();
   for (const rel of existsSync(root) ? listTemplates(root) : []) {
     const source = readFileSync(path.join(root, rel), 'utf8');
@@ -123,9 +136,11 @@ export function createRenderer(templatesRoot: string, options: RendererOptions =
     // Front matter stays in `sources` for load() to read; liquid only ever sees the inlined body.
     const { body } = splitFrontMatter(source);
     files[rel] = prepare(body);
+    for (const dir of ['ltr', 'rtl'] as const) baked[dir][rel] = bakeSides(files[rel], dir);
   }
   const bundles = loadStrings(path.join(root, 'strings'));
   const html = createEngine(files, true, limits);
+  const htmlFor: Record<Direction, Liquid> = { ltr: createEngine(baked.ltr, true, limits), rtl: createEngine(baked.rtl, true, limits) };
   const plain = createEngine(files, false, limits);
   const parsed = new Map<string, ParsedTemplate>();
 
@@ -135,12 +150,19 @@ export function createRenderer(templatesRoot: string, options: RendererOptions =
     return {
       subject: plain.parse(String(meta.subject)),
       preheader: plain.parse(String(meta.preheader ?? '')),
-      body: html.parse(bodyFile !== undefined ? files[bodyFile]! : prepare(body), bodyFile ?? name),
+      body: Object.fromEntries((['ltr', 'rtl'] as const).map((dir) => [
+        dir, htmlFor[dir].parse(bodyFile !== undefined ? baked[dir][bodyFile]! : bakeSides(prepare(body), dir), bodyFile ?? name),
+      ])) as Record<Direction, Template[]>,
       requires: Array.isArray(meta.requires) ? meta.requires.map(String) : [],
     };
   }
 
+  /** Store admins' edits of flow-step templates (the template store loads and saves them). */
+  const overrides = new Map<string, { source: string; parsed: ParsedTemplate }>();
+
   function load(name: string): ParsedTemplate {
+    const edited = overrides.get(name);
+    if (edited) return edited.parsed;
     const cached = parsed.get(name);
     if (cached) return cached;
     const rel = `${name}.liquid`;
@@ -171,7 +193,8 @@ export function createRenderer(templatesRoot: string, options: RendererOptions =
       // Every tag, filter and partial is synchronous; liquidjs's async path costs a promise per node.
       const subject = plain.renderSync(t.subject, scope, { globals }).replace(/\s+/g, ' ').trim();
       const preheader = plain.renderSync(t.preheader, scope, { globals }).replace(/\s+/g, ' ').trim();
-      const body = html.renderSync(t.body, { ...scope, subject, preheader }, { globals: { ...globals, subject, preheader } });
+      const dir = vars.direction as Direction;
+      const body = htmlFor[dir].renderSync(t.body[dir], { ...scope, subject, preheader }, { globals: { ...globals, subject, preheader } });
       const empty = /\s(?:href|src)="\s*"/.exec(body);
       if (empty) throw new Error(`an empty link or image address (${empty[0].trim()}): a variable it names is empty`);
       return { subject, preheader, html: body, text: htmlToText(textSource(body)), language: vars.language as string, direction: vars.direction as 'ltr' | 'rtl' };
@@ -232,6 +255,30 @@ export function createRenderer(templatesRoot: string, options: RendererOptions =
 
     async render(name: string, context: Record<string, unknown>): Promise<RenderedEmail> {
       return renderParsed(name, load(name), context);
+    },
+
+    /** The shipped file text of a template (front matter and body); null when there is none. */
+    defaultSource(name: string): string | null {
+      return sources.get(`${name}.liquid`) ?? null;
+    },
+
+    /** The text sends use: the admin's edit when there is one, else the shipped file. */
+    effectiveSource(name: string): string | null {
+      return overrides.get(name)?.source ?? this.defaultSource(name);
+    },
+
+    /** Puts an edited template in place of the shipped one (null restores it); throws if it does not parse. */
+    setOverride(name: string, source: string | null): void {
+      if (source === null) {
+        overrides.delete(name);
+        return;
+      }
+      if (!sources.has(`${name}.liquid`)) throw new RenderError(name, 'template not found');
+      try {
+        overrides.set(name, { source, parsed: compile(name, source) });
+      } catch (err) {
+        throw new RenderError(name, (err as Error).message);
+      }
     },
 
     /** Renders a template given as text (an edited template, before it is saved). */

@@ -31,7 +31,7 @@ const SCHEMA: Record<string, Shape> = {
   coupon: { code: ANY, amount: ANY, type: ANY, expires_at: ANY },
   search: { query: ANY, url: ANY },
   feedback_urls: { shipping: ANY, price: ANY, just_looking: ANY },
-  anniversary: { years: ANY, date: ANY },
+  anniversary: { years: ANY, kind: ANY, date: ANY },
   loyalty: { orders: ANY, total_spent: ANY },
   stay_url: ANY,
   confirm_url: ANY,
@@ -62,8 +62,11 @@ function classify(message: string): TemplateProblem['kind'] {
   return /undefined filter/i.test(message) ? 'unknown_filter' : 'syntax';
 }
 
-/** The first line of the message without liquidjs's repeated source excerpt. */
-const clean = (message: string) => message.split('\n')[0]!.trim();
+/**
+ * The first line of the message, without liquidjs's repeated source excerpt and its position (which
+ * counts from the body's first line; the problem's own line and column count in the whole file).
+ */
+const clean = (message: string) => message.split('\n')[0]!.replace(/,? ?line:\d+, col:\d+/, '').trim();
 
 let shared: Renderer | null = null;
 
