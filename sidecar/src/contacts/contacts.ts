@@ -98,6 +98,11 @@ export function createContactStore(prefix: string, clock: Clock) {
       return rows[0] ? toContact(rows[0]) : null;
     },
 
+    async getMany(db: Db, ids: number[]): Promise<Map<number, Contact>> {
+      const [rows] = await db.query<Row[]>(q.byIds, [ids]);
+      return new Map(rows.map((r) => [Number(r.id), toContact(r)]));
+    },
+
     async findByEmail(db: Db, email: string): Promise<Contact | null> {
       const [rows] = await db.query<Row[]>(q.byEmail, [normalizeEmail(email)]);
       return rows[0] ? toContact(rows[0]) : null;

@@ -15,6 +15,7 @@ export const contactQueries = defineQueries({
       birthday = COALESCE(VALUES(birthday), birthday),
       updated_at = VALUES(updated_at)`,
   byId: `SELECT * FROM {retain_contacts} WHERE id = ?`,
+  byIds: `SELECT * FROM {retain_contacts} WHERE id IN (?)`,
   byIdForUpdate: `SELECT * FROM {retain_contacts} WHERE id = ? FOR UPDATE`,
   byEmail: `SELECT * FROM {retain_contacts} WHERE email = ?`,
   byCustomerId: `SELECT * FROM {retain_contacts} WHERE customer_id = ? ORDER BY updated_at DESC LIMIT 1`,

@@ -129,6 +129,11 @@ export function createFlowEngine(deps: { prefix: string; clock: Clock; jobs: Job
       return rows[0] ? toEnrollment(rows[0]) : null;
     },
 
+    async enrollments(db: Db, ids: number[]): Promise<Map<number, Enrollment>> {
+      const [rows] = await db.query<Row[]>(q.enrollmentsByIds, [ids]);
+      return new Map(rows.map((r) => [Number(r.id), toEnrollment(r)]));
+    },
+
     async active(db: Db, contactId: number, flow: string): Promise<Enrollment[]> {
       const [rows] = await db.query<Row[]>(q.activeFor, [contactId, flow]);
       return rows.map(toEnrollment);

@@ -5,6 +5,7 @@ export const flowQueries = defineQueries({
       VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?)`,
   enrollmentByKey: `SELECT * FROM {retain_enrollments} WHERE enrollment_key = ?`,
   enrollmentById: `SELECT * FROM {retain_enrollments} WHERE id = ?`,
+  enrollmentsByIds: `SELECT * FROM {retain_enrollments} WHERE id IN (?)`,
   activeFor: `SELECT * FROM {retain_enrollments} WHERE contact_id = ? AND flow = ? AND status = 'active' ORDER BY started_at DESC`,
   lastStartedFor: `SELECT * FROM {retain_enrollments} WHERE contact_id = ? AND flow = ? ORDER BY started_at DESC LIMIT 1`,
   endEnrollment: `UPDATE {retain_enrollments} SET status = ?, exit_reason = ?, ended_at = ? WHERE id = ? AND status = 'active'`,

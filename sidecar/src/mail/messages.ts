@@ -37,6 +37,10 @@ export function createMessageStore(prefix: string, clock: Clock) {
       const [rows] = await db.query<Row[]>(q.byJob, [jobId]);
       return rows[0] ? toMessage(rows[0]) : null;
     },
+    async byJobs(db: Db, jobIds: number[]): Promise<Map<number, MessageRecord>> {
+      const [rows] = await db.query<Row[]>(q.byJobs, [jobIds]);
+      return new Map(rows.map((r) => [Number(r.job_id), toMessage(r)]));
+    },
     async create(db: Db, m: { jobId: number; contactId: number; flow: string; step: number; transport: string; subject: string }): Promise<number> {
       const [res] = await db.query<Result>(q.create, [m.jobId, m.contactId, m.flow, m.step, m.transport, m.subject.slice(0, 500), clock.now()]);
       return res.insertId;

@@ -4,6 +4,7 @@ export const messageQueries = defineQueries({
   create: `INSERT INTO {retain_messages} (job_id, contact_id, flow, step, transport, subject, status, created_at)
       VALUES (?, ?, ?, ?, ?, ?, 'sending', ?)`,
   byJob: `SELECT * FROM {retain_messages} WHERE job_id = ?`,
+  byJobs: `SELECT * FROM {retain_messages} WHERE job_id IN (?)`,
   byId: `SELECT * FROM {retain_messages} WHERE id = ?`,
   markSending: `UPDATE {retain_messages} SET status = 'sending', subject = ?, transport = ?, error = NULL WHERE id = ?`,
   markSubmitted: `UPDATE {retain_messages} SET status = 'submitted', provider_id = ?, submitted_at = ?, subject = COALESCE(?, subject), error = NULL

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock';
 import { DAY } from '../clock';
 import type { ContactStore } from '../contacts/contacts';
+import { batchLoader } from '../db/batch-loader';
 import { withTransaction, type Pool } from '../db/pool';
 import type { SendGate } from '../flows/gate';
 import { NothingToShow } from '../flows/step-data';
@@ -52,6 +53,11 @@ export type Sender = ReturnType<typeof createSender>;
  * asks the provider whether it already took the message before sending again.
  */
 export function createSender(d: SenderDeps) {
+  // Jobs claimed together start together: their first reads go as one query per table.
+  const contactById = batchLoader((ids) => d.contacts.getMany(d.pool, ids));
+  const enrollmentById = batchLoader((ids) => d.flows.enrollments(d.pool, ids));
+  const messageByJob = batchLoader((ids) => d.messages.byJobs(d.pool, ids));
+
   function unsubscribeUrl(contactId: number, messageId: number): string {
     const token = signToken(d.secret, { p: 'unsubscribe', c: contactId, m: messageId, x: Math.floor((d.clock.now().getTime() + UNSUBSCRIBE_TOKEN_TTL_MS) / 1000) });
     return `${d.publicUrl}/u/${token}`;
@@ -90,11 +96,7 @@ export function createSender(d: SenderDeps) {
       if (job.contactId == null || job.enrollmentId == null || !job.flow || job.step == null) {
         return { status: 'failed', error: 'send job without contact, enrollment, flow or step' };
       }
-      const [contact, enrollment, existing] = await Promise.all([
-        d.contacts.get(d.pool, job.contactId),
-        d.flows.enrollment(d.pool, job.enrollmentId),
-        d.messages.byJob(d.pool, job.id),
-      ]);
+      const [contact, enrollment, existing] = await Promise.all([contactById(job.contactId), enrollmentById(job.enrollmentId), messageByJob(job.id)]);
 
       // 1. A previous attempt may have reached the provider: never turn that into a resend.
       if (existing && (existing.status === 'submitted' || existing.status === 'delivered')) {

@@ -8,7 +8,8 @@ export const jobQueries = defineQueries({
   byKey: `SELECT * FROM {retain_jobs} WHERE job_key = ?`,
   byId: `SELECT * FROM {retain_jobs} WHERE id = ?`,
   // Claim with SKIP LOCKED (MariaDB ≥ 10.6, MySQL ≥ 8): competing runners take disjoint rows.
-  dueForUpdateSkipLocked: `SELECT id FROM {retain_jobs} WHERE status = 'pending' AND run_at <= ? ORDER BY run_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
+  // The whole rows: the claim then needs no read-back, they are ours until the UPDATE commits.
+  dueForUpdateSkipLocked: `SELECT * FROM {retain_jobs} WHERE status = 'pending' AND run_at <= ? ORDER BY run_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
   markClaimed: `UPDATE {retain_jobs} SET status = 'running', locked_by = ?, locked_at = ?, attempts = attempts + 1, updated_at = ? WHERE id IN (?)`,
   // Claim-by-UPDATE for older servers: the single UPDATE is atomic; the claim token finds our rows.
   claimByUpdate: `UPDATE {retain_jobs} SET status = 'running', locked_by = ?, locked_at = ?, attempts = attempts + 1, updated_at = ?

@@ -39,7 +39,10 @@ export class Runner {
   /** Until start(), nothing runs by itself: tests and the CLI drive the runner with runDue(). */
   private stopped = true;
 
+  private readonly refillAt: number;
+
   constructor(private readonly o: RunnerOptions) {
+    this.refillAt = Math.max(1, Math.floor(o.concurrency / 4));
     this.workerId = o.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   }
 
@@ -140,7 +143,10 @@ export class Runner {
   private launch(job: Job): void {
     const p = this.execute(job).finally(() => {
       this.inflight.delete(p);
-      if (this.mayHaveMore) this.claimMore();
+      // A claim is a transaction of its own (a commit); taking one job per job that ends would
+      // double the database's work per email. Refill once a quarter of the slots are free.
+      const free = this.o.concurrency - this.inflight.size;
+      if (this.mayHaveMore && (free >= this.refillAt || this.inflight.size === 0)) this.claimMore();
     });
     this.inflight.add(p);
   }
