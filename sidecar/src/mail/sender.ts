@@ -2,7 +2,8 @@ import type { Clock } from '../clock';
 import { DAY } from '../clock';
 import type { ContactStore } from '../contacts/contacts';
 import { batchLoader } from '../db/batch-loader';
-import { withTransaction, type Pool } from '../db/pool';
+import type { Pool } from '../db/pool';
+import { sharedTransactions } from '../db/shared-transaction';
 import type { SendGate } from '../flows/gate';
 import { NothingToShow } from '../flows/step-data';
 import type { Enrollment, FlowEngine } from '../flows/flows';
@@ -68,13 +69,22 @@ export function createSender(d: SenderDeps) {
    * transaction. If it fails the job stays claimed; its retry finds the message `sending`, asks the
    * provider and lands here again, never sending twice.
    */
+  // Sends that end together commit together (group commit); each piece is safe to run again.
+  const recordSubmitted = sharedTransactions(d.pool, async (conn, f: { job: Job; enrollment: Enrollment | null; messageId: number; providerId: string; how: string; subject: string | null }) => {
+    await d.messages.markSubmitted(conn, f.messageId, f.providerId, f.subject);
+    await d.contacts.addTimeline(conn, f.job.contactId!, { kind: 'submitted', flow: f.job.flow, step: f.job.step, detail: { message_id: f.messageId, how: f.how } });
+    if (f.enrollment) await d.flows.advance(conn, f.enrollment, f.job.step!);
+    return d.jobs.finish(f.job, 'completed', f.how === 'sent' ? null : f.how, null, conn);
+  });
+  const recordSkipped = sharedTransactions(d.pool, async (conn, f: { job: Job; enrollment: Enrollment | null; reason: string; exit: boolean }) => {
+    await d.contacts.addTimeline(conn, f.job.contactId!, { kind: 'skipped', flow: f.job.flow, step: f.job.step, detail: { reason: f.reason } });
+    if (f.enrollment?.status !== 'active') return;
+    if (f.exit) await d.flows.exit(conn, f.enrollment, f.reason);
+    else await d.flows.advance(conn, f.enrollment, f.job.step!);
+  });
+
   async function finishSubmitted(job: Job, enrollment: Enrollment | null, messageId: number, providerId: string, how: string, subject: string | null = null): Promise<JobOutcome> {
-    const finished = await withTransaction(d.pool, async (conn) => {
-      await d.messages.markSubmitted(conn, messageId, providerId, subject);
-      await d.contacts.addTimeline(conn, job.contactId!, { kind: 'submitted', flow: job.flow, step: job.step, detail: { message_id: messageId, how } });
-      if (enrollment) await d.flows.advance(conn, enrollment, job.step!);
-      return d.jobs.finish(job, 'completed', how === 'sent' ? null : how, null, conn);
-    });
+    const finished = await recordSubmitted({ job, enrollment, messageId, providerId, how, subject });
     // Not finished: the claim was swept meanwhile and another runner owns the job; its own check
     // of the message finds it submitted.
     return finished ? { status: 'finished' } : { status: 'completed', reason: how };
@@ -82,12 +92,7 @@ export function createSender(d: SenderDeps) {
 
   /** Not sent: the contact leaves the flow, or (a dropped step) the flow goes on to its next step. */
   async function skip(job: Job, enrollment: Enrollment | null, reason: string, exit: boolean): Promise<JobOutcome> {
-    await withTransaction(d.pool, async (conn) => {
-      await d.contacts.addTimeline(conn, job.contactId!, { kind: 'skipped', flow: job.flow, step: job.step, detail: { reason } });
-      if (enrollment?.status !== 'active') return;
-      if (exit) await d.flows.exit(conn, enrollment, reason);
-      else await d.flows.advance(conn, enrollment, job.step!);
-    });
+    await recordSkipped({ job, enrollment, reason, exit });
     return { status: 'skipped', reason };
   }
 
