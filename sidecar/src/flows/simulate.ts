@@ -2,8 +2,7 @@ import type { Clock } from '../clock';
 import { createContactStore } from '../contacts/contacts';
 import type { Pool } from '../db/pool';
 import type { Row } from '../db/sql';
-import { badRequest } from '../errors';
-import { daysBetween, parseLocalDate } from '../reports/days';
+import { parseDayRange } from '../reports/days';
 import type { ShopReader } from '../shop/reader';
 import type { FlowDefinition } from './definitions';
 import { contactZone, localParts, zonedTime } from './local-time';
@@ -43,19 +42,7 @@ export interface SimulationRange {
 
 /** --from / --to as YYYY-MM-DD, from ≤ to, at most 366 days. Errors carry stable codes. */
 export function parseSimulationRange(input: { from?: string; to?: string }): SimulationRange {
-  const read = (name: 'from' | 'to') => {
-    const raw = input[name];
-    if (raw === undefined || raw === '') throw badRequest('date_missing', `--${name} is required (YYYY-MM-DD)`);
-    const parsed = parseLocalDate(raw);
-    if (!parsed) throw badRequest('date_invalid', `--${name} must be a real date as YYYY-MM-DD`);
-    return parsed;
-  };
-  const from = read('from');
-  const to = read('to');
-  const span = daysBetween(from, to) + 1;
-  if (span < 1) throw badRequest('range_invalid', '--from must not be after --to');
-  if (span > MAX_SIMULATION_DAYS) throw badRequest('range_too_long', `at most ${MAX_SIMULATION_DAYS} days per simulation`);
-  return { from, to };
+  return parseDayRange(input, MAX_SIMULATION_DAYS, (name) => `--${name}`);
 }
 
 const ymd = (p: Ymd) => `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;

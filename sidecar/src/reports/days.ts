@@ -1,3 +1,4 @@
+import { badRequest } from '../errors';
 import { localParts, zonedTime } from '../flows/local-time';
 
 // Reports count per day of the shop's time zone. The database keeps UTC; rather than rely on the
@@ -27,6 +28,27 @@ export function parseLocalDate(text: string): LocalDate | null {
   const check = new Date(Date.UTC(year, month - 1, day));
   if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return null;
   return { year, month, day };
+}
+
+/**
+ * `from` and `to` as YYYY-MM-DD (both included, from ≤ to, at most `maxDays`), for the reports API,
+ * the report CLI and the simulator; `label` names a field as its caller's user types it. Throws 400
+ * date_missing, date_invalid, range_invalid or range_too_long.
+ */
+export function parseDayRange(input: Record<string, unknown>, maxDays: number, label: (name: 'from' | 'to') => string = (n) => n): { from: LocalDate; to: LocalDate } {
+  const read = (name: 'from' | 'to') => {
+    const raw = input[name];
+    if (raw === undefined || raw === '') throw badRequest('date_missing', `${label(name)} is required (YYYY-MM-DD)`);
+    const parsed = typeof raw === 'string' ? parseLocalDate(raw) : null;
+    if (!parsed) throw badRequest('date_invalid', `${label(name)} must be a real date as YYYY-MM-DD`);
+    return parsed;
+  };
+  const from = read('from');
+  const to = read('to');
+  const span = daysBetween(from, to) + 1;
+  if (span < 1) throw badRequest('range_invalid', `${label('from')} must not be after ${label('to')}`);
+  if (span > maxDays) throw badRequest('range_too_long', `at most ${maxDays} days at once`);
+  return { from, to };
 }
 
 export const formatLocalDate = (d: LocalDate) => `${String(d.year).padStart(4, '0')}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;

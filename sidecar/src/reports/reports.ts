@@ -1,9 +1,8 @@
 import type { Pool } from '../db/pool';
 import type { Row } from '../db/sql';
-import { badRequest } from '../errors';
 import type { FlowDefinition } from '../flows/definitions';
 import type { StoreSettings } from '../shop/store-settings';
-import { daysBetween, formatLocalDate, offsetSegments, parseLocalDate, utcBounds, type LocalDate } from './days';
+import { formatLocalDate, offsetSegments, parseDayRange, utcBounds, type LocalDate } from './days';
 import { createExperimentReport, type Experiment } from './experiments';
 import { formatUnits, toUnits } from './money';
 import { reportQueries } from './queries';
@@ -46,19 +45,7 @@ export interface Report {
 
 /** Validates `from` and `to` (YYYY-MM-DD, shop days, both included). Throws 400 with a stable code. */
 export function parseReportRange(query: Record<string, unknown>): ReportRange {
-  const read = (name: 'from' | 'to') => {
-    const raw = query[name];
-    if (raw === undefined || raw === '') throw badRequest('date_missing', `${name} is required (YYYY-MM-DD)`);
-    const parsed = typeof raw === 'string' ? parseLocalDate(raw) : null;
-    if (!parsed) throw badRequest('date_invalid', `${name} must be a real date as YYYY-MM-DD`);
-    return parsed;
-  };
-  const from = read('from');
-  const to = read('to');
-  const span = daysBetween(from, to) + 1;
-  if (span < 1) throw badRequest('range_invalid', 'from must not be after to');
-  if (span > MAX_REPORT_DAYS) throw badRequest('range_too_long', `at most ${MAX_REPORT_DAYS} days per report`);
-  return { from, to };
+  return parseDayRange(query, MAX_REPORT_DAYS);
 }
 
 const emptyTally = (): Tally => ({

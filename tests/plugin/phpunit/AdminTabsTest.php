@@ -23,18 +23,6 @@ final class AdminTabsTest extends TestCase {
 		parent::tearDown();
 	}
 
-	/** @internal */
-	public function halt_redirect( $location ) {
-		throw new Halt( 'redirect', (string) $location );
-	}
-
-	/** @internal */
-	public function die_handler() {
-		return static function ( $message, $title = '', $args = array() ) {
-			throw new Halt( 'die', is_string( $message ) ? $message : '', (int) ( is_array( $args ) ? ( $args['response'] ?? 0 ) : 0 ) );
-		};
-	}
-
 	private function as_admin(): void {
 		wp_set_current_user( 1 );
 	}

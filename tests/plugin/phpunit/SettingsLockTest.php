@@ -17,10 +17,6 @@ final class SettingsLockTest extends TestCase {
 		return new SettingsPage( $p->settings, $p->client, $p->outbox, $p->delivery );
 	}
 
-	/** @internal */
-	public function halt_redirect( $location ) {
-		throw new Halt( 'redirect', (string) $location );
-	}
 
 	private function save_connection( array $fields ): void {
 		wp_set_current_user( 1 );

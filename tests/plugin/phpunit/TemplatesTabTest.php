@@ -56,18 +56,6 @@ final class TemplatesTabTest extends TestCase {
 		parent::tearDown();
 	}
 
-	/** @internal */
-	public function halt_redirect( $location ) {
-		throw new Halt( 'redirect', (string) $location );
-	}
-
-	/** @internal */
-	public function die_handler() {
-		return static function ( $message, $title = '', $args = array() ) {
-			throw new Halt( 'die', is_string( $message ) ? $message : '', (int) ( is_array( $args ) ? ( $args['response'] ?? 0 ) : 0 ) );
-		};
-	}
-
 	private static function template_body( string $source, bool $overridden ): array {
 		return array(
 			'flow'           => 'abandoned_cart',

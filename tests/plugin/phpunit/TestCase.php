@@ -70,6 +70,18 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 		return Plugin::instance();
 	}
 
+	/** @internal the wp_redirect filter of tests that stop a handler where it would redirect */
+	public function halt_redirect( $location ) {
+		throw new Halt( 'redirect', (string) $location );
+	}
+
+	/** @internal the wp_die_handler filter: wp_die() becomes a Halt the test can catch */
+	public function die_handler() {
+		return static function ( $message, $title = '', $args = array() ) {
+			throw new Halt( 'die', is_string( $message ) ? $message : '', (int) ( is_array( $args ) ? ( $args['response'] ?? 0 ) : 0 ) );
+		};
+	}
+
 	/** @internal the pre_http_request filter */
 	public function capture_http( $pre, $args, $url ) {
 		$this->requests[] = array(
