@@ -18,7 +18,7 @@ import { eventsRouter } from './http/events';
 import { outboxRouter } from './http/outbox';
 import { statusRouter } from './http/status';
 import { unsubscribeRouter } from './http/unsubscribe';
-import { mailgunWebhookFastPath, webhooksRouter } from './http/webhooks';
+import { answerMailgunWebhooksFirst, webhooksRouter } from './http/webhooks';
 import { preferencesRouter } from './http/preferences';
 import { reportsRouter } from './http/reports';
 import { deliverabilityRouter } from './http/deliverability';
@@ -56,9 +56,9 @@ export function createApp(d: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  // Mailgun's webhooks come in thousands a second: a lean handler takes the plain case before the
-  // general middleware; anything else falls through to webhooksRouter below.
-  app.use(mailgunWebhookFastPath(d));
+  // Mailgun's webhooks come in thousands a second: a lean handler takes the plain case before
+  // Express and its middleware; anything else falls through to webhooksRouter below.
+  answerMailgunWebhooksFirst(app, d);
   app.use((req, res, next) => {
     const id = randomUUID();
     const log = d.log.child({ req: id });

@@ -103,14 +103,21 @@ export function createWebhookService(d: WebhookDeps) {
     data: MailgunEventData;
     token: string;
     recipient: string | null;
+    /** `v:retain_message_id`, and Mailgun's message id: how the event names our message. */
+    ourMessageId: number | null;
+    providerMessageId: string | null;
     done: (r: WebhookResult) => void;
     fail: (err: unknown) => void;
   }
-  // Group commit: requests that arrive while a batch is being written wait for the next one, so a
-  // burst costs one INSERT and one commit per batch instead of per event.
-  let queue: Pending[] = [];
-  let flushing = false;
+  // Group commit, as the event store does: requests that arrive while the write slots are busy are
+  // stored together by the next batch, so a burst costs one read, one INSERT and one commit per
+  // batch. Several batches are in flight at once so that the round trips of one overlap another's.
+  const waiting: Pending[] = [];
   const MAX_BATCH = 500;
+  const MAX_INFLIGHT = 4;
+  let inflight = 0;
+  /** Event ids and tokens being written now: a request that shares one waits, so its answer is exact. */
+  const writing = new Set<string>();
 
   const ourMessageId = (data: MailgunEventData): number | null => {
     const v = data['user-variables']?.retain_message_id;
@@ -121,65 +128,89 @@ export function createWebhookService(d: WebhookDeps) {
     const v = data.message?.headers?.['message-id'];
     return typeof v === 'string' && v.length <= 255 ? v.replace(/^<|>$/g, '') : null;
   };
+  /** `IN (?)` with an empty list is a syntax error; `IN (NULL)` matches nothing. */
+  const inList = <T>(values: Iterable<T>): Array<T | null> => {
+    const list = [...new Set(values)];
+    return list.length ? list : [null];
+  };
 
-  /** Our message for each event: by `v:retain_message_id`, else by Mailgun's message id. */
-  async function resolveMessages(batch: Pending[]): Promise<Array<number | null>> {
-    const ours = [...new Set(batch.map((p) => ourMessageId(p.data)).filter((v): v is number => v !== null))];
-    const known = new Set<number>();
-    if (ours.length) for (const r of (await d.pool.query<Row[]>(q.messagesByIds, [ours]))[0]) known.add(Number(r.id));
-    const theirs = [...new Set(batch.filter((p) => !known.has(ourMessageId(p.data) ?? -1)).map((p) => providerMessageId(p.data)).filter((v): v is string => v !== null))];
-    const byProvider = new Map<string, number>();
-    if (theirs.length) for (const r of (await d.pool.query<Row[]>(q.messagesByProviderIds, [theirs]))[0]) byProvider.set(String(r.provider_id), Number(r.id));
-    return batch.map((p) => {
-      const id = ourMessageId(p.data);
-      if (id !== null && known.has(id)) return id;
-      return byProvider.get(providerMessageId(p.data) ?? '') ?? null;
-    });
-  }
-
+  /**
+   * Stores a batch with one multi-row INSERT IGNORE: the unique keys on (provider, event_id) and
+   * (provider, token) refuse duplicates and replays. When every row went in, that is the answer;
+   * only a batch with a refused row reads the table again to tell a duplicate (200) from a replay (401).
+   */
   async function store(batch: Pending[]): Promise<WebhookResult[]> {
-    const messageIds = await resolveMessages(batch);
     const ids = batch.map((p) => p.data.id);
-    const [before] = await d.pool.query<Row[]>(q.providerEventsByIds, [ids]);
-    const existed = new Set(before.map((r) => String(r.event_id)));
-    const now = d.clock.now();
-    const rows = batch.map((p, i) => [
-      'mailgun', p.data.id, p.token, p.data.event, p.data.severity ?? null, p.data.reason?.slice(0, 64) ?? null,
-      p.data.event === 'opened' || p.data.event === 'clicked' ? Number(isMachineOpen(p.data)) : 0,
-      messageIds[i], p.recipient, p.recipient ? emailHash(p.recipient) : null, new Date(Math.round(p.data.timestamp * 1000)), now,
+    const [found] = await d.pool.query<Row[]>(q.webhookBatchLookup, [
+      inList(batch.flatMap((p) => (p.ourMessageId === null ? [] : [p.ourMessageId]))),
+      inList(batch.flatMap((p) => (p.providerMessageId === null ? [] : [p.providerMessageId]))),
+      ids,
     ]);
-    await d.pool.query<Result>(multiRow(q.insertProviderEventIgnore, rows.length), rows.flat());
+    const known = new Set<number>();
+    const byProvider = new Map<string, number>();
+    const existed = new Set<string>();
+    for (const r of found) {
+      if (r.found === 'message') known.add(Number(r.id));
+      else if (r.found === 'provider_message') byProvider.set(String(r.key), Number(r.id));
+      else existed.add(String(r.key));
+    }
+    // Our message for each event: by `v:retain_message_id`, else by Mailgun's message id.
+    const messageIds = batch.map((p) =>
+      p.ourMessageId !== null && known.has(p.ourMessageId) ? p.ourMessageId : (byProvider.get(p.providerMessageId ?? '') ?? null),
+    );
+    const now = d.clock.now();
+    const values: unknown[] = [];
+    batch.forEach((p, i) => {
+      values.push(
+        'mailgun', p.data.id, p.token, p.data.event, p.data.severity ?? null, p.data.reason?.slice(0, 64) ?? null,
+        p.data.event === 'opened' || p.data.event === 'clicked' ? Number(isMachineOpen(p.data)) : 0,
+        messageIds[i], p.recipient, p.recipient ? emailHash(p.recipient) : null, new Date(Math.round(p.data.timestamp * 1000)), now,
+      );
+    });
+    const [inserted] = await d.pool.query<Result>(multiRow(q.insertProviderEventIgnore, batch.length), values);
+    const stored = (i: number) => ({ ok: true, duplicate: false, outcome: messageIds[i] ? 'stored' : 'unknown_message' }) as const;
+    if (inserted.affectedRows === batch.length) return batch.map((_p, i) => stored(i));
+
     const [after] = await d.pool.query<Row[]>(q.providerEventsByIds, [ids]);
     const tokenOf = new Map(after.map((r) => [String(r.event_id), String(r.token)]));
-    const claimed = new Set<string>();
     return batch.map((p, i) => {
-      const stored = tokenOf.get(p.data.id);
-      if (existed.has(p.data.id) || (stored !== undefined && (stored !== p.token || claimed.has(p.data.id)))) {
-        return { ok: true, duplicate: true, outcome: 'duplicate' } as const;
-      }
-      if (stored === undefined) return reject(401, 'token_replayed', 'this signature token was already used');
-      claimed.add(p.data.id);
-      return { ok: true, duplicate: false, outcome: messageIds[i] ? 'stored' : 'unknown_message' } as const;
+      const token = tokenOf.get(p.data.id);
+      if (existed.has(p.data.id) || (token !== undefined && token !== p.token)) return { ok: true, duplicate: true, outcome: 'duplicate' } as const;
+      if (token === undefined) return reject(401, 'token_replayed', 'this signature token was already used');
+      return stored(i);
     });
   }
 
-  async function flush(): Promise<void> {
-    if (flushing) return;
-    flushing = true;
-    try {
-      while (queue.length) {
-        const batch = queue.slice(0, MAX_BATCH);
-        queue = queue.slice(batch.length);
-        try {
-          const results = await store(batch);
+  const keys = (p: Pending) => [`e:${p.data.id}`, `t:${p.token}`];
+
+  /** Starts batches while slots are free; each takes what has queued up since the last one. */
+  function pump(): void {
+    while (inflight < MAX_INFLIGHT && waiting.length > 0) {
+      const batch: Pending[] = [];
+      const taken = new Set<string>();
+      for (let i = 0; i < waiting.length && batch.length < MAX_BATCH; ) {
+        const k = keys(waiting[i]!);
+        if (k.some((key) => writing.has(key) || taken.has(key))) {
+          i++;
+          continue;
+        }
+        batch.push(waiting.splice(i, 1)[0]!);
+        for (const key of k) taken.add(key);
+      }
+      if (batch.length === 0) return; // everything waiting shares an id or token with a write in flight
+      for (const key of taken) writing.add(key);
+      inflight++;
+      void store(batch)
+        .then((results) => {
           batch.forEach((p, i) => p.done(results[i]!));
           if (results.some((r) => r.ok && !r.duplicate)) d.onStored?.();
-        } catch (err) {
-          for (const p of batch) p.fail(err);
-        }
-      }
-    } finally {
-      flushing = false;
+        })
+        .catch((err) => batch.forEach((p) => p.fail(err)))
+        .finally(() => {
+          for (const key of taken) writing.delete(key);
+          inflight--;
+          pump();
+        });
     }
   }
 
@@ -204,8 +235,8 @@ export function createWebhookService(d: WebhookDeps) {
     if (ACTED_ON.has(data.event) && !recipient) return reject(406, 'event_invalid', 'event-data.recipient is required');
 
     return new Promise<WebhookResult>((done, fail) => {
-      queue.push({ data, token: sig.data.token, recipient, done, fail });
-      void flush();
+      waiting.push({ data, token: sig.data.token, recipient, ourMessageId: ourMessageId(data), providerMessageId: providerMessageId(data), done, fail });
+      pump();
     });
   }
 

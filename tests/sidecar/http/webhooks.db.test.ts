@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { HOUR } from '../../../sidecar/src/clock';
 import { emailHash } from '../../../sidecar/src/contacts/contacts';
@@ -191,6 +192,43 @@ describe('POST /v1/webhooks/mailgun', () => {
     await send('failed', { severity: 'temporary' });
     await s.processEvents();
     expect(await suppression('flaky@example.com')).toBeNull();
+  });
+
+  it('answers a concurrent mix of new events, redeliveries and replayed tokens each exactly', async () => {
+    const earlier = Array.from({ length: 20 }, () => hook(ev('delivered', 'mix@example.com', null)));
+    for (const body of earlier) await post(body).expect(200);
+    const before = await providerEvents();
+    const tokenOf = (body: Record<string, unknown>) => (body.signature as { token: string }).token;
+    // Stored together, so batches hold new rows beside rows the unique keys refuse.
+    const cases: Array<[string, Record<string, unknown>]> = [
+      ...Array.from({ length: 40 }, (): [string, Record<string, unknown>] => ['new', hook(ev('opened', 'mix@example.com', null))]),
+      ...earlier.slice(0, 8).map((body): [string, Record<string, unknown>] => ['redelivered', body]),
+      ...earlier.slice(8, 14).map((body): [string, Record<string, unknown>] => ['redelivered', hook(body['event-data'] as Record<string, unknown>)]),
+      ...earlier.slice(14).map((body): [string, Record<string, unknown>] => ['replayed', hook(ev('complained', 'mix@example.com', null), { token: tokenOf(body) })]),
+    ];
+    const mixed = cases.map((c, i) => cases[(i * 7) % cases.length]!);
+    expect(new Set(mixed).size).toBe(cases.length);
+    const answers = await Promise.all(mixed.map(([, body]) => post(body)));
+    answers.forEach((res, i) => {
+      const kind = mixed[i]![0];
+      if (kind === 'new') expect([res.status, res.body]).toEqual([200, { status: 'accepted', outcome: 'unknown_message' }]);
+      else if (kind === 'redelivered') expect([res.status, res.body]).toEqual([200, { status: 'duplicate', outcome: 'duplicate' }]);
+      else expect([res.status, res.body.error.code]).toEqual([401, 'token_replayed']);
+    });
+    expect(await providerEvents()).toBe(before + 40);
+  });
+
+  it('takes a gzip-encoded webhook through the general route, and refuses a body over 1 MB with 413', async () => {
+    const body = hook(ev('delivered', 'zipped@example.com', null));
+    // Not the fast path's plain case: body-parser inflates it, as before.
+    const res = await request(s.app).post('/v1/webhooks/mailgun').set('Content-Type', 'application/json').set('Content-Encoding', 'gzip')
+      .serialize((bytes: unknown) => bytes as string).send(gzipSync(JSON.stringify(body))).expect(200);
+    expect(res.body).toEqual({ status: 'accepted', outcome: 'unknown_message' });
+    expect((await post(body).expect(200)).body).toEqual({ status: 'duplicate', outcome: 'duplicate' });
+    const before = await providerEvents();
+    const huge = hook(ev('delivered', 'huge@example.com', null, { padding: 'x'.repeat(1024 * 1024) }));
+    expect((await post(huge).expect(413)).body.error.code).toBe('body_too_large');
+    expect(await providerEvents()).toBe(before);
   });
 
   it('accepts a burst of concurrent events without losing one', async () => {
