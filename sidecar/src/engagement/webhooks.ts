@@ -7,6 +7,7 @@ import { withTransaction, type Connection, type Pool } from '../db/pool';
 import { multiRow, type Result, type Row } from '../db/sql';
 import type { Logger } from '../logger';
 import type { ClaimMode } from '../schedule/jobs';
+import { isValidAddress } from './hygiene';
 import { engagementQueries } from './queries';
 
 // Mailgun's webhooks: verified, stored once per event id (and once per signature token) before the
@@ -240,6 +241,30 @@ export function createWebhookService(d: WebhookDeps) {
     });
   }
 
+  /**
+   * An email to the `mailto:` half of List-Unsubscribe, which a Mailgun route forwards here as a
+   * form (docs/deliverability.md). Signed as webhooks are; stored as an `unsubscribed` event of the
+   * address it came from (the From header, else the envelope sender), so the runner applies it
+   * as it applies Mailgun's own unsubscribes, once.
+   */
+  async function receiveInbound(fields: Record<string, string>): Promise<WebhookResult> {
+    if (!d.signingKey) return reject(503, 'webhooks_not_configured', 'set MAILGUN_WEBHOOK_SIGNING_KEY to receive Mailgun webhooks');
+    const sig = signatureSchema.safeParse({ timestamp: fields.timestamp, token: fields.token, signature: fields.signature });
+    if (!sig.success) return reject(401, 'signature_invalid', 'the form has no Mailgun signature');
+    const check = verifyMailgunSignature(d.signingKey, sig.data, d.clock.now());
+    if (!check.ok) return reject(401, check.code, check.message);
+    // A route sending other mail here is a set-up mistake: 406, so Mailgun does not retry it.
+    if (!/^unsubscribe(\+[^@]*)?@/i.test(fields.recipient ?? '')) return reject(406, 'inbound_not_unsubscribe', 'only mail to unsubscribe@ is taken here');
+    const from = /<([^<>\s]+@[^<>\s]+)>/.exec(fields.from ?? '')?.[1] ?? (fields.from ?? '').trim();
+    const address = [from, fields.sender ?? ''].find((a) => isValidAddress(a));
+    if (!address) return reject(406, 'event_invalid', 'the email names no sender address');
+    const data = { event: 'unsubscribed', id: `inbound-${sig.data.token}`.slice(0, 128), timestamp: Number(sig.data.timestamp), recipient: address } as MailgunEventData;
+    return new Promise<WebhookResult>((done, fail) => {
+      waiting.push({ data, token: sig.data.token, recipient: normalizeEmail(address), ourMessageId: null, providerMessageId: null, done, fail });
+      pump();
+    });
+  }
+
   async function contactFor(conn: Connection, messageId: number | null, recipient: string | null) {
     if (messageId) {
       const [rows] = await conn.query<Row[]>(q.messageContact, [messageId]);
@@ -308,8 +333,10 @@ export function createWebhookService(d: WebhookDeps) {
         if (row.event === 'complained') await suppress(conn, row, contact?.id ?? null, 'complained', at);
         if (!contact) return `${row.event}_unknown_contact`;
         if (contact.unsubscribedAt) return `${row.event}_already_unsubscribed`;
-        await d.contacts.recordConsent(conn, contact.id, { state: 'revoked', source: 'mailgun', eventId: `mailgun:${String(row.event_id).slice(0, 56)}` }, at);
-        await d.contacts.addTimeline(conn, contact.id, { kind: 'unsubscribed', detail: { source: 'mailgun', event: row.event, message_id: messageId } }, at);
+        // An email to the List-Unsubscribe mailto address (receiveInbound) says so in the history.
+        const source = String(row.event_id).startsWith('inbound-') ? 'mailto' : 'mailgun';
+        await d.contacts.recordConsent(conn, contact.id, { state: 'revoked', source, eventId: `${source}:${String(row.event_id).slice(0, 56)}` }, at);
+        await d.contacts.addTimeline(conn, contact.id, { kind: 'unsubscribed', detail: { source, event: row.event, message_id: messageId } }, at);
         return row.event;
       }
       default:
@@ -345,6 +372,7 @@ export function createWebhookService(d: WebhookDeps) {
   return {
     queries: q,
     receive,
+    receiveInbound,
     processPending,
     async pendingCount(): Promise<number> {
       const [rows] = await d.pool.query<Row[]>(q.pendingProviderEventCount);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import busboy from 'busboy';
 import { Router, type Express } from 'express';
 import { AppError } from '../errors';
 import type { WebhookService } from '../engagement/webhooks';
@@ -13,6 +14,11 @@ import { MAX_BODY, rawBody } from './signed';
  */
 export function webhooksRouter(d: { webhooks: WebhookService }): Router {
   const r = Router();
+  r.post(MAILGUN_INBOUND_PATH, async (req, res) => {
+    const result = await d.webhooks.receiveInbound(await readForm(req));
+    if (!result.ok) throw new AppError(result.code, result.message, result.status);
+    res.status(200).json(answerOf(result));
+  });
   r.post(MAILGUN_WEBHOOK_PATH, rawBody, async (req, res) => {
     const result = await d.webhooks.receive(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
     if (!result.ok) throw new AppError(result.code, result.message, result.status);
@@ -22,6 +28,31 @@ export function webhooksRouter(d: { webhooks: WebhookService }): Router {
 }
 
 export const MAILGUN_WEBHOOK_PATH = '/v1/webhooks/mailgun';
+/** Where a Mailgun route forwards mail sent to the List-Unsubscribe mailto address. */
+export const MAILGUN_INBOUND_PATH = '/v1/webhooks/mailgun/inbound';
+
+/**
+ * A route's POST is a form: urlencoded, or multipart when the email had attachments (which are
+ * skipped). Only the fields are read, within the body limit.
+ */
+function readForm(req: IncomingMessage): Promise<Record<string, string>> {
+  return new Promise((resolve, reject) => {
+    let form: busboy.Busboy;
+    try {
+      form = busboy({ headers: req.headers, limits: { fieldSize: bytesOf(MAX_BODY), fields: 200, files: 0 } });
+    } catch {
+      reject(new AppError('form_invalid', 'the body is not a form (urlencoded or multipart)', 400));
+      return;
+    }
+    const fields: Record<string, string> = {};
+    form.on('field', (name, value) => {
+      fields[name] = value;
+    });
+    form.on('close', () => resolve(fields));
+    form.on('error', () => reject(new AppError('form_invalid', 'the form could not be read', 400)));
+    req.pipe(form);
+  });
+}
 
 const answerOf = (result: { duplicate: boolean; outcome: string }) => ({ status: result.duplicate ? 'duplicate' : 'accepted', outcome: result.outcome });
 /** The three answers a stored webhook can get, serialised once; ASCII strings, so headers and body go out in one write. */
