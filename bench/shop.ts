@@ -8,9 +8,11 @@ import { generateShop, type Storage } from '../sidecar/src/shop/generator/genera
 import { phpUnserialize } from '../sidecar/src/shop/php';
 import { createShopReader } from '../sidecar/src/shop/reader';
 import { SEGMENTS } from '../sidecar/src/shop/segments';
+import { benchScans } from './scans';
 
 // Shop-reader benchmark on a generated shop: whole-shop facts, each segment count, one contact's
-// recommendations and the send-time gate (p50/p99), the full derived-table backfill, peak RSS.
+// recommendations and the send-time gate (p50/p99), the full derived-table backfill, each daily
+// scan of flows/scans.ts (bench/scans.ts; --skip-scans leaves them out), peak RSS.
 //   npx tsx bench/shop.ts --customers 100000 --orders 500000 [--storage hpos|legacy] [--db mysql://…/db]
 //   npx tsx bench/shop.ts --db gen_1m        (reuse a shop made by `npm run gen:shop`; sizes read from it)
 // Environment (also for `npm run bench`): BENCH_SHOP_DB (database name or URL to reuse),
@@ -36,6 +38,8 @@ export interface BenchShopOptions {
   storage?: Storage;
   seed?: number;
   samples?: number;
+  /** Leave out the daily scans (they seed a state database `<shop db>_state` first). */
+  skipScans?: boolean;
   log?: (line: string) => void;
 }
 
@@ -84,12 +88,13 @@ export async function benchShop(opts: BenchShopOptions = {}): Promise<BenchRow[]
   const statePool = createStatePool(url, 2);
   await migrate(statePool, prefix);
   // A fresh run: derived tables start empty, so the backfill below is a full one.
-  const derived = ['retain_shop_state', 'retain_shop_order_index', 'retain_shop_customer_facts', 'retain_shop_customer_facts_next', 'retain_shop_product_orders', 'retain_shop_product_pairs'];
+  const derived = ['retain_shop_state', 'retain_shop_order_index', 'retain_shop_customer_facts', 'retain_shop_customer_facts_next', 'retain_shop_product_orders', 'retain_shop_product_pairs', 'retain_shop_order_products'];
   for (const t of derived) await statePool.query(`TRUNCATE TABLE \`${prefix}${t}\``);
   await statePool.end();
   const size = `${customers}/${orders} ${storage}`;
 
-  const reader = createShopReader({ pool: shopPool, prefix, clock: new ManualClock(`${anchor}T00:00:00Z`), log: pino({ level: 'warn' }) });
+  const clock = new ManualClock(`${anchor}T00:00:00Z`);
+  const reader = createShopReader({ pool: shopPool, prefix, clock, log: pino({ level: 'warn' }) });
   const full = Date.now();
   let t = Date.now();
   if (storage === 'legacy') {
@@ -155,6 +160,7 @@ export async function benchShop(opts: BenchShopOptions = {}): Promise<BenchRow[]
   rows.push({ name: 'send-time gate hasOrderSince p50', value: round(pct(gateTimes, 50)), unit: 'ms' });
   rows.push({ name: 'send-time gate hasOrderSince p99', value: round(pct(gateTimes, 99)), unit: 'ms' });
   rows.push({ name: 'live facts for one contact p99', value: round(pct(factTimes, 99)), unit: 'ms' });
+  if (!opts.skipScans) rows.push(...(await benchScans({ shopUrl: url, reader, shopPool, clock, prefix, say })));
   const rss = process.resourceUsage().maxRSS / 1024;
   rows.push({ name: 'peak RSS (this Node process)', value: round(rss), unit: 'MB', target: '< 300 MB', pass: rss < 300 });
   await shopPool.end();
@@ -162,13 +168,14 @@ export async function benchShop(opts: BenchShopOptions = {}): Promise<BenchRow[]
 }
 
 if (require.main === module) {
-  const { values } = parseArgs({ options: { customers: { type: 'string' }, orders: { type: 'string' }, storage: { type: 'string' }, db: { type: 'string' }, samples: { type: 'string' } } });
+  const { values } = parseArgs({ options: { customers: { type: 'string' }, orders: { type: 'string' }, storage: { type: 'string' }, db: { type: 'string' }, samples: { type: 'string' }, 'skip-scans': { type: 'boolean' } } });
   benchShop({
     url: values.db,
     customers: values.customers ? Number(values.customers) : undefined,
     orders: values.orders ? Number(values.orders) : undefined,
     storage: values.storage as Storage | undefined,
     samples: values.samples ? Number(values.samples) : undefined,
+    skipScans: values['skip-scans'],
     log: (l) => console.error(l),
   }).then(
     (rows) => {

@@ -48,12 +48,22 @@ export function createScans(d: { pool: Pool; prefix: string; clock: Clock; log: 
   const q = d.engine.queries;
   const enabled = (scan: ScanName): FlowDefinition | null => d.engine.flows().find((f) => f.scan === scan && f.enabled) ?? null;
 
+  // A scan asks for the same few (zone, day, clock) instants hundreds of thousands of times, and
+  // each zone conversion formats dates through Intl: remember them.
+  const zoned = new Map<string, Date>();
+
   /** The instant the contact's own clock shows `local_time` on the day, or `at` when that has passed. */
   async function localTimeOn(day: Ymd, country: string | null, flow: FlowDefinition, at: Date): Promise<Date> {
     const shop = await d.shop.settings();
     const zone = contactZone(country, shop.timezone, shop.address.country);
     const [h, m] = parseClock(flow.settings.local_time, [9, 0]);
-    const local = zonedTime(day.year, day.month, day.day, h, m, zone);
+    const key = `${zone} ${ymd(day)} ${h}:${m}`;
+    let local = zoned.get(key);
+    if (!local) {
+      if (zoned.size >= 10_000) zoned.clear();
+      local = zonedTime(day.year, day.month, day.day, h, m, zone);
+      zoned.set(key, local);
+    }
     return local.getTime() < at.getTime() ? at : local;
   }
 
@@ -171,14 +181,15 @@ export function createScans(d: { pool: Pool; prefix: string; clock: Clock; log: 
       const afterDays = settingNumber(flow, 'after_days', 30) || 30;
       const newest = at.getTime() - afterDays * DAY;
       const oldest = newest - 7 * DAY;
-      for (const segment of ['first_time', 'repeat'] as const) {
-        let after: string | null = null;
+      // The first_time, then the repeat segment's members in the window, read through the
+      // last-paid index rather than paging both whole segments.
+      for (const paidOrders of [[1, 1], [2, 2 ** 31 - 1]] as Array<[number, number]>) {
+        let cursor: string | null = null;
         for (let guard = 0; guard < 100_000; guard++) {
-          const page = await d.shop.segments.members(segment, { after, limit: PAGE });
-          const lapsed = page.members.filter((m) => m.lastPaidAt && m.lastPaidAt.getTime() <= newest && m.lastPaidAt.getTime() > oldest);
-          await emitMembers(flow, lapsed.map((m) => ({ email: m.email, occasion: m.lastPaidAt!.toISOString().slice(0, 10) })), emit);
-          if (!page.next) break;
-          after = page.next;
+          const page = await d.shop.lifecycle.lastPaidBetween({ paidOrders, after: new Date(oldest), upTo: new Date(newest), cursor, limit: PAGE });
+          await emitMembers(flow, page.map((m) => ({ email: m.email, occasion: m.lastPaidAt.toISOString().slice(0, 10) })), emit);
+          if (page.length < PAGE) break;
+          cursor = page[page.length - 1]!.email;
         }
       }
     },

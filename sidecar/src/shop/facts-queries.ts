@@ -191,12 +191,14 @@ export const segmentQueries = defineQueries({
   loyalPage: `${MEMBER} WHERE paid_orders >= ? AND last_paid_at >= ? AND net >= ? AND email > ? ORDER BY email LIMIT ?`,
   lapsedCount: `SELECT COUNT(*) AS n FROM {retain_shop_customer_facts} WHERE paid_orders >= 1 AND last_paid_at < ?`,
   lapsedPage: `${MEMBER} WHERE paid_orders >= 1 AND last_paid_at < ? AND email > ? ORDER BY email LIMIT ?`,
-  // RFM cut points: the lowest value of each quintile among paying contacts.
-  quintiles: `SELECT q, MIN(r) AS r_min, MIN(f) AS f_min, MIN(m) AS m_min FROM (
-      SELECT NTILE(5) OVER (ORDER BY last_paid_at) AS q, last_paid_at AS r, NULL AS f, NULL AS m FROM {retain_shop_customer_facts} WHERE paid_orders > 0
-      UNION ALL SELECT NTILE(5) OVER (ORDER BY paid_orders), NULL, paid_orders, NULL FROM {retain_shop_customer_facts} WHERE paid_orders > 0
-      UNION ALL SELECT NTILE(5) OVER (ORDER BY net), NULL, NULL, net FROM {retain_shop_customer_facts} WHERE paid_orders > 0
-    ) t GROUP BY q ORDER BY q`,
+  // RFM cut points: the lowest value of each quintile (NTILE(5)) among paying contacts, which is the
+  // value at the quintile's first position in that order. Each is an index-only order statistic
+  // (paid_last, last_paid_orders, net_paid), not a sort of every paying row.
+  paying: `SELECT COUNT(*) AS n, COALESCE(SUM(last_paid_at IS NULL), 0) AS undated FROM {retain_shop_customer_facts} WHERE paid_orders > 0`,
+  frequencies: `SELECT paid_orders AS f, COUNT(*) AS n FROM {retain_shop_customer_facts} WHERE paid_orders > 0 GROUP BY paid_orders ORDER BY paid_orders`,
+  recencyAt: `SELECT last_paid_at AS r FROM {retain_shop_customer_facts} FORCE INDEX (last_paid_orders)
+    WHERE last_paid_at IS NOT NULL AND paid_orders > 0 ORDER BY last_paid_at LIMIT 1 OFFSET ?`,
+  monetaryAt: `SELECT net AS m FROM {retain_shop_customer_facts} FORCE INDEX (net_paid) WHERE paid_orders > 0 ORDER BY net LIMIT 1 OFFSET ?`,
   gapCount: `SELECT COUNT(*) AS n FROM {retain_shop_customer_facts} WHERE typical_gap_days IS NOT NULL`,
   // One index walk to the middle of the gap index: a single order statistic, not pagination.
   gapAt: `SELECT typical_gap_days AS gap FROM {retain_shop_customer_facts} WHERE typical_gap_days IS NOT NULL ORDER BY typical_gap_days LIMIT 1 OFFSET ?`,

@@ -5,29 +5,47 @@ import { defineQueries } from '../db/sql';
 
 // One contact's purchase days of each marked product, the last one, and the median gap between
 // them (the middle one or two of the ordered gaps, when there are at least 2). Set-based: the
-// whole shop in one statement, grouped in the server. `p` rows: (email, product_id, day).
-// Params of both storages: paid statuses, history from, until, product ids, last purchase from.
+// whole shop in one statement, grouped in the server. `p` rows: (email, product_id, day). p is
+// read once (MariaDB evaluates a CTE once per reference): each day's gap to the one before, then
+// the gaps' order within the contact and product (the first day's NULL gap sorts first, hence rn - 1).
+// Params of both storages: the purchases' params, then last purchase from.
 const PURCHASE_HISTORY = (purchases: string) => `WITH p AS (${purchases}),
-  g AS (SELECT email, product_id, DATEDIFF(day, LAG(day) OVER (PARTITION BY email, product_id ORDER BY day)) AS gap FROM p),
-  r AS (SELECT email, product_id, gap,
-          ROW_NUMBER() OVER (PARTITION BY email, product_id ORDER BY gap) AS rn,
-          COUNT(*) OVER (PARTITION BY email, product_id) AS n
-        FROM g WHERE gap IS NOT NULL)
-  SELECT l.email, l.product_id, l.last_day, m.learned FROM
-    (SELECT email, product_id, MAX(day) AS last_day FROM p GROUP BY email, product_id) l
-    LEFT JOIN (SELECT email, product_id, AVG(gap) AS learned FROM r
-               WHERE n >= 2 AND rn IN (FLOOR((n + 1) / 2), FLOOR(n / 2) + 1) GROUP BY email, product_id) m
-      ON m.email = l.email AND m.product_id = l.product_id
-  WHERE l.last_day >= ?
-  ORDER BY l.email, l.product_id`;
+  g AS (SELECT email, product_id, day, DATEDIFF(day, LAG(day) OVER (PARTITION BY email, product_id ORDER BY day)) AS gap FROM p),
+  r AS (SELECT email, product_id, day, gap,
+          ROW_NUMBER() OVER (PARTITION BY email, product_id ORDER BY gap) - 1 AS rn,
+          COUNT(gap) OVER (PARTITION BY email, product_id) AS n
+        FROM g)
+  SELECT email, product_id, MAX(day) AS last_day,
+    AVG(IF(gap IS NOT NULL AND n >= 2 AND rn IN (FLOOR((n + 1) / 2), FLOOR(n / 2) + 1), gap, NULL)) AS learned
+  FROM r GROUP BY email, product_id
+  HAVING MAX(day) >= ?
+  ORDER BY email, product_id`;
 
 const ITEM_PRODUCTS = `FROM {woocommerce_order_itemmeta} pm
     JOIN {woocommerce_order_items} i ON i.order_item_id = pm.order_item_id AND i.order_item_type = 'line_item'`;
+
+// retain_shop_order_products holds the orders up to its cursor; newer ones are read live. Only
+// canonical ids are stored, so "product_id IN (12)" there means "meta_value IN ('12')" live.
+const LINE_PRODUCTS = (orders: string) => `INSERT IGNORE INTO {retain_shop_order_products} (product_id, order_id)
+    SELECT CAST(m.meta_value AS UNSIGNED), i.order_id FROM {woocommerce_order_items} i
+    JOIN {woocommerce_order_itemmeta} m ON m.order_item_id = i.order_item_id AND m.meta_key = '_product_id'
+    WHERE ${orders} AND i.order_item_type = 'line_item' AND RTRIM(m.meta_value) REGEXP '^[1-9][0-9]{0,18}$'`;
+
+// The stored half is driven by the products (STRAIGHT_JOIN: left alone, the optimizer walks every
+// order in the period instead). Params of the stored half: paid statuses, history from, until, product ids, cursor; of the live
+// half the same with the ids as strings; then last purchase from.
+const HPOS_PURCHASE = `SELECT LEFT(LOWER(TRIM(COALESCE(u.user_email, o.billing_email))), 191) AS email`;
+const LEGACY_PURCHASE = `SELECT LEFT(LOWER(TRIM(COALESCE(u.user_email, x.email))), 191) AS email`;
 
 export const lifecycleQueries = defineQueries({
   // Keyset-paged by e-mail; DATE_FORMAT has no index, like the birthday scan: one pass a day.
   firstOrderAnniversaries: `SELECT email, first_paid_at FROM {retain_shop_customer_facts}
     WHERE email > ? AND first_paid_at IS NOT NULL AND first_paid_at < ? AND DATE_FORMAT(first_paid_at, '%m-%d') IN (?)
+    ORDER BY email LIMIT ?`,
+  // Win-back: paying contacts whose last paid order fell in a window (a week), through the
+  // last_paid_orders index; keyset-paged by e-mail. Params: min paid orders, max, after, up to, cursor, limit.
+  lastPaidBetween: `SELECT email, last_paid_at FROM {retain_shop_customer_facts}
+    WHERE paid_orders BETWEEN ? AND ? AND last_paid_at > ? AND last_paid_at <= ? AND email > ?
     ORDER BY email LIMIT ?`,
   firstPaidOf: `SELECT email, first_paid_at FROM {retain_shop_customer_facts} WHERE email IN (?) AND first_paid_at IS NOT NULL`,
   productsInCategories: `SELECT DISTINCT tr.object_id AS id, t.slug FROM {terms} t
@@ -35,19 +53,46 @@ export const lifecycleQueries = defineQueries({
     JOIN {term_relationships} tr ON tr.term_taxonomy_id = tt.term_taxonomy_id
     JOIN {posts} p ON p.ID = tr.object_id AND p.post_type = 'product'
     WHERE t.slug IN (?)`,
-  hposPurchaseHistory: PURCHASE_HISTORY(`SELECT LEFT(LOWER(TRIM(COALESCE(u.user_email, o.billing_email))), 191) AS email,
-      CAST(pm.meta_value AS UNSIGNED) AS product_id, DATE(o.date_created_gmt) AS day
-    ${ITEM_PRODUCTS}
-    JOIN {wc_orders} o ON o.id = i.order_id AND o.type = 'shop_order' AND o.status IN (?) AND o.date_created_gmt >= ? AND o.date_created_gmt < ?
-    LEFT JOIN {users} u ON u.ID = o.customer_id AND o.customer_id > 0
-    WHERE pm.meta_key = '_product_id' AND pm.meta_value IN (?)
-    GROUP BY 1, 2, 3`),
-  legacyPurchaseHistory: PURCHASE_HISTORY(`SELECT LEFT(LOWER(TRIM(COALESCE(u.user_email, x.email))), 191) AS email,
-      CAST(pm.meta_value AS UNSIGNED) AS product_id, DATE(x.created_gmt) AS day
-    ${ITEM_PRODUCTS}
-    JOIN {retain_shop_order_index} x ON x.order_id = i.order_id
-    JOIN {posts} o ON o.ID = x.order_id AND o.post_status IN (?) AND x.created_gmt >= ? AND x.created_gmt < ?
-    LEFT JOIN {users} u ON u.ID = x.customer_id AND x.customer_id > 0
-    WHERE pm.meta_key = '_product_id' AND pm.meta_value IN (?)
-    GROUP BY 1, 2, 3`),
+  hposPurchaseHistory: PURCHASE_HISTORY(`SELECT email, product_id, day FROM (
+      ${HPOS_PURCHASE}, l.product_id, DATE(o.date_created_gmt) AS day
+      FROM {retain_shop_order_products} l
+      STRAIGHT_JOIN {wc_orders} o ON o.id = l.order_id AND o.type = 'shop_order' AND o.status IN (?) AND o.date_created_gmt >= ? AND o.date_created_gmt < ?
+      LEFT JOIN {users} u ON u.ID = o.customer_id AND o.customer_id > 0
+      WHERE l.product_id IN (?) AND l.order_id <= ?
+    UNION ALL
+      ${HPOS_PURCHASE}, CAST(pm.meta_value AS UNSIGNED), DATE(o.date_created_gmt)
+      ${ITEM_PRODUCTS}
+      JOIN {wc_orders} o ON o.id = i.order_id AND o.type = 'shop_order' AND o.status IN (?) AND o.date_created_gmt >= ? AND o.date_created_gmt < ?
+      LEFT JOIN {users} u ON u.ID = o.customer_id AND o.customer_id > 0
+      WHERE pm.meta_key = '_product_id' AND pm.meta_value IN (?) AND i.order_id > ?
+    ) x GROUP BY 1, 2, 3`),
+  legacyPurchaseHistory: PURCHASE_HISTORY(`SELECT email, product_id, day FROM (
+      ${LEGACY_PURCHASE}, l.product_id, DATE(x.created_gmt) AS day
+      FROM {retain_shop_order_products} l
+      STRAIGHT_JOIN {retain_shop_order_index} x ON x.order_id = l.order_id
+      JOIN {posts} o ON o.ID = x.order_id AND o.post_status IN (?) AND x.created_gmt >= ? AND x.created_gmt < ?
+      LEFT JOIN {users} u ON u.ID = x.customer_id AND x.customer_id > 0
+      WHERE l.product_id IN (?) AND l.order_id <= ?
+    UNION ALL
+      ${LEGACY_PURCHASE}, CAST(pm.meta_value AS UNSIGNED), DATE(x.created_gmt)
+      ${ITEM_PRODUCTS}
+      JOIN {retain_shop_order_index} x ON x.order_id = i.order_id
+      JOIN {posts} o ON o.ID = x.order_id AND o.post_status IN (?) AND x.created_gmt >= ? AND x.created_gmt < ?
+      LEFT JOIN {users} u ON u.ID = x.customer_id AND x.customer_id > 0
+      WHERE pm.meta_key = '_product_id' AND pm.meta_value IN (?) AND i.order_id > ?
+    ) x GROUP BY 1, 2, 3`),
+
+  // Batched key access for the history: the stored half's order ids are sorted before the order
+  // lookups, so the orders table is read in key order (about a third faster at 1M customers).
+  historySession: `SET SESSION join_cache_level = 6, optimizer_switch = 'mrr=on,mrr_sort_keys=on,join_cache_bka=on',
+    join_buffer_size = 67108864, mrr_buffer_size = 67108864`,
+  historySessionReset: `SET SESSION join_cache_level = DEFAULT, optimizer_switch = DEFAULT, join_buffer_size = DEFAULT, mrr_buffer_size = DEFAULT`,
+  // retain_shop_order_products upkeep: orders in (cursor, upTo] by the items' order index; then the
+  // orders up to the cursor changed since the last catch-up, re-read whole.
+  orderProductsCatchUp: LINE_PRODUCTS('i.order_id > ? AND i.order_id <= ?'),
+  hposOrdersChangedSince: `SELECT id FROM {wc_orders} WHERE date_updated_gmt >= ? AND id <= ? AND type = 'shop_order'`,
+  // post_modified_gmt has no index: a walk of the shop_order rows of type_status_date, as the facts refresh does.
+  legacyOrdersChangedSince: `SELECT ID AS id FROM {posts} WHERE post_type = 'shop_order' AND post_modified_gmt >= ? AND ID <= ?`,
+  orderProductsForget: `DELETE FROM {retain_shop_order_products} WHERE order_id IN (?)`,
+  orderProductsReread: LINE_PRODUCTS('i.order_id IN (?)'),
 });

@@ -1,3 +1,4 @@
+import type { Row } from '../db/sql';
 import type { ShopContext } from './context';
 import type { OrderReader } from './orders';
 import { gmtDate, sqlUtc } from './values';
@@ -5,6 +6,11 @@ import { gmtDate, sqlUtc } from './values';
 export interface LifecycleReader {
   /** Contacts whose first paid order (facts table) fell on one of these month-days ("02-28"), before `before`. */
   firstOrderAnniversaries(opts: { monthDays: string[]; before: Date; after: string | null; limit: number }): Promise<Array<{ email: string; firstPaidAt: Date }>>;
+  /**
+   * Contacts with `paidOrders` (a [min, max] range) paid orders whose last one fell in (after, upTo],
+   * keyset-paged by e-mail: the first_time / repeat segment members a win-back window holds.
+   */
+  lastPaidBetween(opts: { paidOrders: [number, number]; after: Date; upTo: Date; cursor: string | null; limit: number }): Promise<Array<{ email: string; lastPaidAt: Date }>>;
   /** The first paid order of each of these e-mails that has one. */
   firstPaidOf(emails: string[]): Promise<Map<string, Date>>;
   /** Published products in these categories (by slug), with the slug that matched. */
@@ -14,16 +20,89 @@ export interface LifecycleReader {
    * over paid orders in [historyFrom, until), for contacts whose last purchase is on or after `lastFrom`.
    */
   purchaseHistory(opts: { productIds: number[]; historyFrom: Date; until: Date; lastFrom: string }): Promise<Array<{ email: string; productId: number; lastDay: string; learnedDays: number | null }>>;
+  /**
+   * Brings retain_shop_order_products up to the orders older than the settle time and re-reads the
+   * orders changed since the last call; returns its cursor (newer orders are read live).
+   */
+  syncOrderProducts(): Promise<number>;
 }
+
+// Order ids per catch-up statement (about 2.5 line items each).
+const CATCH_UP_CHUNK = 100_000;
+// Changed orders re-read per statement.
+const REREAD_BATCH = 1000;
 
 export function createLifecycleReader(ctx: ShopContext, orders: OrderReader): LifecycleReader {
   const q = ctx.q.lifecycle;
+  let syncing: Promise<number> | null = null;
+
+  async function syncOnce(): Promise<number> {
+    const hpos = await ctx.hpos();
+    if (!hpos) await orders.syncIndex();
+    const state = async (name: string) => (await ctx.rows(ctx.q.facts.stateGet, [name]))[0]?.value;
+    const setState = (name: string, value: string) => ctx.pool.query(ctx.q.facts.stateSet, [name, value]);
+    // Orders settle like the bought-together miner's: items rarely change after the first days.
+    const now = ctx.clock.now().getTime();
+    const settle = sqlUtc(new Date(now - (ctx.options.recommendations?.settleHours ?? 48) * 3_600_000));
+    const [mx] = await ctx.rows(hpos ? ctx.q.recs.hposMaxOrderId : ctx.q.recs.legacyMaxOrderId, [settle]);
+    const maxId = Number(mx?.max_id ?? 0);
+    let cursor = Number((await state('order_products_cursor')) ?? 0);
+    const changedSince = await state('order_products_changed');
+    const asOf = sqlUtc(new Date(now - 1000));
+    // Orders already indexed that changed since (an admin editing the items): forget and re-read them.
+    if (changedSince !== undefined && cursor > 0) {
+      const ids = (await ctx.rows(hpos ? q.hposOrdersChangedSince : q.legacyOrdersChangedSince, [String(changedSince), cursor])).map((r) => Number(r.id));
+      for (let i = 0; i < ids.length; i += REREAD_BATCH) {
+        const batch = ids.slice(i, i + REREAD_BATCH);
+        const conn = await ctx.pool.getConnection();
+        try {
+          await conn.beginTransaction();
+          await conn.query(q.orderProductsForget, [batch]);
+          await conn.query(q.orderProductsReread, [batch]);
+          await conn.commit();
+        } catch (err) {
+          await conn.rollback().catch(() => undefined);
+          throw err;
+        } finally {
+          conn.release();
+        }
+      }
+    }
+    while (cursor < maxId) {
+      const upTo = Math.min(maxId, cursor + CATCH_UP_CHUNK);
+      await ctx.pool.query(q.orderProductsCatchUp, [cursor, upTo]);
+      await setState('order_products_cursor', String(upTo));
+      cursor = upTo;
+    }
+    await setState('order_products_changed', asOf);
+    return cursor;
+  }
+
+  // One catch-up at a time in this process; concurrent callers share it (the writes are idempotent).
+  const syncOrderProducts = (): Promise<number> => {
+    syncing ??= syncOnce().finally(() => {
+      syncing = null;
+    });
+    return syncing;
+  };
+
   return {
+    syncOrderProducts,
+
     async firstOrderAnniversaries({ monthDays, before, after, limit }) {
       const rows = await ctx.rows(q.firstOrderAnniversaries, [after ?? '', sqlUtc(before), monthDays, limit]);
       return rows.flatMap((r) => {
         const at = gmtDate(r.first_paid_at);
         return at ? [{ email: String(r.email), firstPaidAt: at }] : [];
+      });
+    },
+
+    async lastPaidBetween({ paidOrders, after, upTo, cursor, limit }) {
+      // Stored times are whole seconds, so truncating the bounds to seconds changes no comparison.
+      const rows = await ctx.rows(q.lastPaidBetween, [paidOrders[0], paidOrders[1], sqlUtc(after), sqlUtc(upTo), cursor ?? '', limit]);
+      return rows.flatMap((r) => {
+        const at = gmtDate(r.last_paid_at);
+        return at ? [{ email: String(r.email), lastPaidAt: at }] : [];
       });
     },
 
@@ -45,10 +124,21 @@ export function createLifecycleReader(ctx: ShopContext, orders: OrderReader): Li
     async purchaseHistory({ productIds, historyFrom, until, lastFrom }) {
       if (!productIds.length) return [];
       const hpos = await ctx.hpos();
-      if (!hpos) await orders.syncIndex();
-      const rows = await ctx.rows(hpos ? q.hposPurchaseHistory : q.legacyPurchaseHistory, [
-        ctx.paidStatuses, sqlUtc(historyFrom), sqlUtc(until), productIds.map(String), lastFrom,
-      ]);
+      const cursor = await syncOrderProducts();
+      const period = [ctx.paidStatuses, sqlUtc(historyFrom), sqlUtc(until)];
+      const conn = await ctx.pool.getConnection();
+      let rows: Row[];
+      try {
+        await conn.query(q.historySession);
+        [rows] = await conn.query<Row[]>(hpos ? q.hposPurchaseHistory : q.legacyPurchaseHistory, [
+          ...period, productIds, cursor, ...period, productIds.map(String), cursor, lastFrom,
+        ]);
+      } finally {
+        // The connection goes back to the pool: its session settings go back to the defaults.
+        const reset = await conn.query(q.historySessionReset).then(() => true, () => false);
+        if (reset) conn.release();
+        else conn.destroy();
+      }
       return rows
         .filter((r) => r.email && String(r.email).includes('@'))
         .map((r) => ({

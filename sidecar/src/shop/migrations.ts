@@ -90,4 +90,31 @@ export const shopMigrations: Migration[] = [
       )`),
     ],
   },
+  {
+    version: 102,
+    name: 'shop facts: covering indexes for the RFM cut points',
+    statements: [
+      // The loyal segment's quintile cut points are order statistics among paying contacts: with
+      // paid_orders in the index, "the n-th paying contact by recency / by net spend" is an
+      // index-only walk instead of a sort of every paying row. They supersede last_paid and net.
+      ...['{retain_shop_customer_facts}', '{retain_shop_customer_facts_next}'].map((t) => `ALTER TABLE ${t}
+        ADD KEY last_paid_orders (last_paid_at, paid_orders), ADD KEY net_paid (net, paid_orders),
+        DROP KEY last_paid, DROP KEY net`),
+    ],
+  },
+  {
+    version: 103,
+    name: 'shop reader: products of each order',
+    statements: [
+      // The parent product of every order's line items (any status; status is read live), caught up
+      // by order id cursor and re-read for orders changed since (date_updated_gmt / post_modified_gmt):
+      // "who bought product X" without walking every order's item meta (the replenishment scan).
+      table(`CREATE TABLE {retain_shop_order_products} (
+        product_id BIGINT UNSIGNED NOT NULL,
+        order_id BIGINT UNSIGNED NOT NULL,
+        PRIMARY KEY (product_id, order_id),
+        KEY order_id (order_id)
+      )`),
+    ],
+  },
 ];

@@ -15,6 +15,9 @@ export const orderQueries = defineQueries({
   hposHasOrderSinceByCustomer: `SELECT id FROM {wc_orders} WHERE customer_id = ? AND type = 'shop_order' AND date_created_gmt >= ? AND status IN (?) LIMIT 1`,
   hposHasAnyOrderSinceByEmail: `SELECT id FROM {wc_orders} WHERE billing_email = ? AND type = 'shop_order' AND date_created_gmt >= ? AND status NOT IN (?) LIMIT 1`,
   hposHasAnyOrderSinceByCustomer: `SELECT id FROM {wc_orders} WHERE customer_id = ? AND type = 'shop_order' AND date_created_gmt >= ? AND status NOT IN (?) LIMIT 1`,
+  // Cart abandoners: every contact with a real order in the window, through the date index.
+  hposOrderedSince: `SELECT DISTINCT billing_email AS email, customer_id FROM {wc_orders}
+    WHERE date_created_gmt >= ? AND type = 'shop_order' AND status NOT IN (?)`,
   hposOrderIdsForContact: `SELECT id, date_created_gmt FROM (
       (SELECT id, date_created_gmt FROM {wc_orders} WHERE billing_email = ? AND type = 'shop_order')
       UNION
@@ -51,6 +54,8 @@ export const orderQueries = defineQueries({
     WHERE i.email = ? AND i.created_gmt >= ? AND p.post_status NOT IN (?) LIMIT 1`,
   legacyHasAnyOrderSinceByCustomer: `SELECT i.order_id AS id FROM {retain_shop_order_index} i JOIN {posts} p ON p.ID = i.order_id
     WHERE i.customer_id = ? AND i.created_gmt >= ? AND p.post_status NOT IN (?) LIMIT 1`,
+  legacyOrderedSince: `SELECT DISTINCT i.email, i.customer_id FROM {posts} p JOIN {retain_shop_order_index} i ON i.order_id = p.ID
+    WHERE p.post_type = 'shop_order' AND p.post_date >= ? AND i.created_gmt >= ? AND p.post_status NOT IN (?)`,
   legacyOrderIdsForContact: `SELECT order_id AS id, created_gmt FROM (
       (SELECT order_id, created_gmt FROM {retain_shop_order_index} WHERE email = ?)
       UNION

@@ -7,6 +7,11 @@ const CATCH_UP_BATCH = 20_000;
 
 export interface OrderReader {
   hasOrderSince(contact: ContactRef, since: Date, statuses?: string[] | 'any'): Promise<boolean>;
+  /**
+   * Everyone with a real order (any status but drafts and trash) since `since`: hasOrderSince(…, 'any')
+   * for a whole list of contacts in one indexed range read. Meant for short windows (hours, days).
+   */
+  orderedSince(since: Date): Promise<{ emails: Set<string>; customerIds: Set<number> }>;
   get(orderId: number): Promise<Order | null>;
   getMany(orderIds: number[]): Promise<Order[]>;
   forContact(contact: ContactRef, opts?: { limit?: number }): Promise<Order[]>;
@@ -59,6 +64,25 @@ export function createOrderReader(ctx: ShopContext): OrderReader {
     if (email && (await ctx.rows(byEmail, [email, at, list])).length) return true;
     if (customerId && (await ctx.rows(byCustomer, [customerId, at, list])).length) return true;
     return false;
+  }
+
+  async function orderedSince(since: Date): Promise<{ emails: Set<string>; customerIds: Set<number> }> {
+    const hpos = await ctx.hpos();
+    if (!hpos) await syncIndex();
+    const at = sqlUtc(since);
+    // Legacy: post_date is site-local and indexed; a day wider, then the GMT date decides.
+    const rows = hpos
+      ? await ctx.rows(q.hposOrderedSince, [at, NOT_REAL_ORDER_STATUSES])
+      : await ctx.rows(q.legacyOrderedSince, [sqlUtc(new Date(since.getTime() - 86_400_000)), at, NOT_REAL_ORDER_STATUSES]);
+    const emails = new Set<string>();
+    const customerIds = new Set<number>();
+    for (const r of rows) {
+      // The gate compares e-mails with the column's case-insensitive, trailing-space-blind collation.
+      if (r.email) emails.add(String(r.email).trimEnd().toLowerCase());
+      const id = intId(r.customer_id);
+      if (id) customerIds.add(id);
+    }
+    return { emails, customerIds };
   }
 
   async function lineItems(ids: number[]): Promise<Map<number, OrderLine[]>> {
@@ -152,7 +176,7 @@ export function createOrderReader(ctx: ShopContext): OrderReader {
     return Object.fromEntries(rows.map((r) => [bareStatus(r.status), Number(r.n)]));
   }
 
-  return { hasOrderSince, countByStatus, get: async (id) => (await getMany([id]))[0] ?? null, getMany, forContact, syncIndex };
+  return { hasOrderSince, orderedSince, countByStatus, get: async (id) => (await getMany([id]))[0] ?? null, getMany, forContact, syncIndex };
 }
 
 export type { Row };

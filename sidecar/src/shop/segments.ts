@@ -48,14 +48,37 @@ export function createSegmentReader(ctx: ShopContext, orders: OrderReader, carts
     const c = cached();
     if (c.loyal) return c.loyal;
     const o = opts();
-    const rows = await ctx.rows(q.quintiles);
-    const at = (quintile: number | undefined, col: 'r_min' | 'f_min' | 'm_min') => {
+    const [paying] = await ctx.rows(q.paying);
+    const n = Number(paying?.n ?? 0);
+    const undated = Number(paying?.undated ?? 0);
+    // NTILE(5) over n rows: the first n % 5 quintiles hold one row more. Returns the quintile's first
+    // position and size, or null for "no cut" (quintile 1, unset) and for a quintile with no rows.
+    const span = (quintile: number | undefined) => {
       if (!quintile || quintile <= 1) return null;
-      return rows.find((r) => Number(r.q) === Math.min(5, quintile))?.[col] ?? null;
+      const k = Math.min(5, quintile);
+      const base = Math.floor(n / 5);
+      const size = base + (k <= n % 5 ? 1 : 0);
+      return size ? { start: (k - 1) * base + Math.min(k - 1, n % 5), size } : null;
     };
-    const r = at(o.loyalMinRecency ?? 3, 'r_min');
-    const f = at(o.loyalMinFrequency ?? 4, 'f_min');
-    const m = at(o.loyalMinMonetary ?? 4, 'm_min');
+    const value = async (sql: string, offset: number, col: string) => (await ctx.rows(sql, [offset]))[0]?.[col] ?? null;
+    // Recency: contacts without a dated paid order sort first (NULL) and do not count for MIN.
+    const rq = span(o.loyalMinRecency ?? 3);
+    const rAt = rq ? Math.max(rq.start, undated) : 0;
+    const r = rq && rAt < rq.start + rq.size ? await value(q.recencyAt, rAt - undated, 'r') : null;
+    const fq = span(o.loyalMinFrequency ?? 4);
+    let f: number | null = null;
+    if (fq) {
+      let seen = 0;
+      for (const row of await ctx.rows(q.frequencies)) {
+        seen += Number(row.n);
+        if (seen > fq.start) {
+          f = Number(row.f);
+          break;
+        }
+      }
+    }
+    const mq = span(o.loyalMinMonetary ?? 4);
+    const m = mq ? await value(q.monetaryAt, mq.start, 'm') : null;
     c.loyal = {
       minPaidOrders: Math.max(o.loyalMinPaidOrders ?? 2, f === null ? 0 : Number(f)),
       lastPaidAfter: r === null ? new Date(0) : gmtDate(r) ?? new Date(0),
@@ -69,13 +92,15 @@ export function createSegmentReader(ctx: ShopContext, orders: OrderReader, carts
   }
 
   // Cart abandoners: a non-empty cart with an e-mail and no order in the window. Live carts are
-  // bounded (sessions expire after 48 h), so this list is built in memory and paged there.
+  // bounded (sessions expire after 48 h), so this list is built in memory and paged there. The
+  // window's orders are read once (date index), not one gate query per cart.
   async function abandoners(): Promise<SegmentMember[]> {
     const windowStart = new Date(ctx.clock.now().getTime() - (opts().cartWindowHours ?? 48) * 3_600_000);
+    const ordered = await orders.orderedSince(windowStart);
     const seen = new Map<string, SegmentMember>();
     for (const cart of await carts.withEmail()) {
       if (!cart.email || seen.has(cart.email)) continue;
-      if (await orders.hasOrderSince({ email: cart.email, customerId: cart.customerId }, windowStart, 'any')) continue;
+      if (ordered.emails.has(cart.email) || (cart.customerId && ordered.customerIds.has(cart.customerId))) continue;
       seen.set(cart.email, { email: cart.email, customerId: cart.customerId, paidOrders: 0, totalSpent: '0', lastPaidAt: null });
     }
     return [...seen.values()].sort((a, b) => (a.email < b.email ? -1 : 1));

@@ -163,4 +163,28 @@ describe('replenishment, anniversaries and the simulator', () => {
     expect(mails('first@example.com', 'anniversary').map((m) => m.field('subject'))).toEqual(['A year since your first order']);
     expect(mails('ana@example.com', 'anniversary').map((m) => m.field('subject'))).toEqual(['One year together!']);
   });
+  it('enters win-back the first-time and repeat customers whose last paid order is 30–37 days old, as paging both segments would', async () => {
+    await s.shop.facts.refresh();
+    const rita = await s.shop.facts.stored('rita@example.com');
+    const at = new Date(rita!.lastPaidAt!.getTime() + 30 * 24 * HOUR + HOUR);
+    const newest = at.getTime() - 30 * 24 * HOUR;
+    const oldest = newest - 7 * 24 * HOUR;
+    const [contacts] = await s.statePool.query<Row[]>("SELECT id, email FROM wp_retain_contacts WHERE consent_state = 'granted' AND unsubscribed_at IS NULL");
+    const idOf = new Map(contacts.map((c) => [String(c.email), Number(c.id)]));
+    const expected: string[] = [];
+    for (const segment of ['first_time', 'repeat'] as const) {
+      let after: string | null = null;
+      do {
+        const page = await s.shop.segments.members(segment, { after, limit: 2 });
+        for (const m of page.members) {
+          const t = m.lastPaidAt?.getTime() ?? 0;
+          if (t <= newest && t > oldest && idOf.has(m.email)) expected.push(`win_back:${idOf.get(m.email)}:${m.lastPaidAt!.toISOString().slice(0, 10)}`);
+        }
+        after = page.next;
+      } while (after);
+    }
+    const found = (await s.scans.candidates(day(at.toISOString().slice(0, 10)), at)).filter((c) => c.flow.id === 'win_back').map((c) => c.key);
+    expect(expected.some((k) => k.startsWith(`win_back:${idOf.get('rita@example.com')}:`))).toBe(true);
+    expect(found).toEqual(expected);
+  });
 });

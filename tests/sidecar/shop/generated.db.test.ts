@@ -4,6 +4,7 @@ import type { Row } from '../../../sidecar/src/db/sql';
 import { generateShop, ShopExistsError } from '../../../sidecar/src/shop/generator/generate';
 import { phpSerialize } from '../../../sidecar/src/shop/php';
 import { createShopReader, type ShopReader } from '../../../sidecar/src/shop/reader';
+import { gmtDate } from '../../../sidecar/src/shop/values';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 
 // A generated shop in both storages from one seed: the reader must not be able to tell them apart.
@@ -161,6 +162,116 @@ describe('shop reader on a generated shop', () => {
     expect(stage.find((x) => x.table === 'o')!.key).toMatch(/PRIMARY|type_status_date/);
     expect(stage.find((x) => x.table === 'i')!.key).toBe('order_id');
     expect(stage.find((x) => x.table === 'm')!.key).toMatch(/order_item_id|meta_key/);
+  });
+
+  it('reads the RFM cut points as order statistics that match NTILE(5), and the new queries use their indexes', async () => {
+    for (const storage of ['hpos', 'legacy'] as const) {
+      const db = dbs[storage]!;
+      const reader = createShopReader({ pool: db.shopPool, prefix: 'shop_', clock: new ManualClock(ANCHOR), log, options: { segments: { loyalMinRecency: 2, loyalMinFrequency: 5, loyalMinMonetary: 3 } } });
+      // The definition: the lowest value of each quintile among paying contacts (the former statement).
+      const [rows] = await db.shopPool.query<Row[]>(`SELECT q, MIN(r) AS r_min, MIN(f) AS f_min, MIN(m) AS m_min FROM (
+          SELECT NTILE(5) OVER (ORDER BY last_paid_at) AS q, last_paid_at AS r, NULL AS f, NULL AS m FROM shop_retain_shop_customer_facts WHERE paid_orders > 0
+          UNION ALL SELECT NTILE(5) OVER (ORDER BY paid_orders), NULL, paid_orders, NULL FROM shop_retain_shop_customer_facts WHERE paid_orders > 0
+          UNION ALL SELECT NTILE(5) OVER (ORDER BY net), NULL, NULL, net FROM shop_retain_shop_customer_facts WHERE paid_orders > 0
+        ) t GROUP BY q ORDER BY q`);
+      const at = (q: number) => rows.find((r) => Number(r.q) === q)!;
+      const t = await reader.segments.loyalThresholds();
+      expect(t.lastPaidAfter.getTime()).toBe(gmtDate(at(2).r_min)!.getTime());
+      expect(t.minPaidOrders).toBe(Math.max(2, Number(at(5).f_min)));
+      expect(Number(t.minNet)).toBe(Number(at(3).m_min));
+    }
+    const { segmentQueries } = await import('../../../sidecar/src/shop/facts-queries');
+    const { lifecycleQueries } = await import('../../../sidecar/src/shop/lifecycle-queries');
+    const { orderQueries } = await import('../../../sidecar/src/shop/order-queries');
+    const db = dbs.hpos!;
+    const explain = async (sql: string, params: unknown[]) => (await db.shopPool.query<Row[]>(`EXPLAIN ${sql}`, params))[0];
+    const s = segmentQueries('shop_');
+    for (const [sql, key] of [[s.recencyAt, 'last_paid_orders'], [s.monetaryAt, 'net_paid']] as const) {
+      const [row] = await explain(sql, [3]);
+      expect(row).toMatchObject({ key });
+      expect(String(row!.Extra)).toMatch(/Using index/);
+    }
+    const [freq] = await explain(s.frequencies, []);
+    expect(String(freq!.Extra)).toMatch(/Using index/);
+    const [win] = await explain(lifecycleQueries('shop_').lastPaidBetween, [1, 1, '2026-10-01 00:00:00', '2026-10-08 00:00:00', '', 1000]);
+    expect(String(win!.possible_keys)).toMatch(/last_paid_orders|paid_last/);
+    const [recent] = await explain(orderQueries('shop_').hposOrderedSince, ['2026-11-20 00:00:00', ['trash']]);
+    expect(String(recent!.possible_keys)).toMatch(/date_created|type_status_date/);
+  });
+
+  it('finds the same cart abandoners as asking the send-time gate cart by cart', async () => {
+    for (const storage of ['hpos', 'legacy'] as const) {
+      const reader = readers[storage]!;
+      // A wide window, so that some carts have an order in it and some do not.
+      const wide = createShopReader({ pool: dbs[storage]!.shopPool, prefix: 'shop_', clock: new ManualClock(ANCHOR), log, options: { segments: { cartWindowHours: 24 * 60 } } });
+      for (const r of [reader, wide]) {
+        const windowStart = new Date(new Date(ANCHOR).getTime() - (r === wide ? 24 * 60 : 48) * 3_600_000);
+        const expected = new Set<string>();
+        for (const cart of await r.carts.withEmail()) {
+          if (cart.email && !(await r.orders.hasOrderSince({ email: cart.email, customerId: cart.customerId }, windowStart, 'any'))) expected.add(cart.email);
+        }
+        const page = await r.segments.members('cart_abandoners', { limit: 5000 });
+        expect(page.members.map((m) => m.email)).toEqual([...expected].sort());
+        expect(await r.segments.count('cart_abandoners')).toBe(expected.size);
+      }
+      const all = new Set((await wide.carts.withEmail()).map((c) => c.email));
+      expect((await wide.segments.count('cart_abandoners')) < all.size).toBe(true);
+    }
+  });
+
+  it('reads purchase histories from retain_shop_order_products exactly as from the item meta, and re-reads edited orders', async () => {
+    const { lifecycleQueries } = await import('../../../sidecar/src/shop/lifecycle-queries');
+    const q = lifecycleQueries('shop_');
+    for (const storage of ['hpos', 'legacy'] as const) {
+      const db = dbs[storage]!;
+      const reader = readers[storage]!;
+      const cursor = await reader.lifecycle.syncOrderProducts();
+      expect(cursor).toBeGreaterThan(0);
+      const [top] = await db.shopPool.query<Row[]>(`SELECT product_id, COUNT(*) AS n FROM shop_retain_shop_order_products GROUP BY product_id ORDER BY n DESC, product_id LIMIT 3`);
+      const ids = top.map((r) => Number(r.product_id));
+      const history = async (upTo: number) => {
+        const period = [['wc-processing', 'wc-completed'], '2023-01-01 00:00:00', '2026-11-22 00:00:00'];
+        const [rows] = await db.shopPool.query<Row[]>(storage === 'hpos' ? q.hposPurchaseHistory : q.legacyPurchaseHistory, [...period, ids, upTo, ...period, ids.map(String), upTo, '2000-01-01']);
+        return rows.map((r) => `${r.email} ${r.product_id} ${String(r.last_day).slice(0, 10)} ${r.learned}`);
+      };
+      const live = await history(0);
+      expect(live.length).toBeGreaterThan(10);
+      if (storage === 'hpos') {
+        // The former statement (p read twice, gaps ranked apart): the same histories and medians.
+        const [old] = await db.shopPool.query<Row[]>(`WITH p AS (SELECT LEFT(LOWER(TRIM(COALESCE(u.user_email, o.billing_email))), 191) AS email,
+              CAST(pm.meta_value AS UNSIGNED) AS product_id, DATE(o.date_created_gmt) AS day
+            FROM shop_woocommerce_order_itemmeta pm
+            JOIN shop_woocommerce_order_items i ON i.order_item_id = pm.order_item_id AND i.order_item_type = 'line_item'
+            JOIN shop_wc_orders o ON o.id = i.order_id AND o.type = 'shop_order' AND o.status IN (?) AND o.date_created_gmt >= ? AND o.date_created_gmt < ?
+            LEFT JOIN shop_users u ON u.ID = o.customer_id AND o.customer_id > 0
+            WHERE pm.meta_key = '_product_id' AND pm.meta_value IN (?) GROUP BY 1, 2, 3),
+          g AS (SELECT email, product_id, DATEDIFF(day, LAG(day) OVER (PARTITION BY email, product_id ORDER BY day)) AS gap FROM p),
+          r AS (SELECT email, product_id, gap, ROW_NUMBER() OVER (PARTITION BY email, product_id ORDER BY gap) AS rn, COUNT(*) OVER (PARTITION BY email, product_id) AS n
+                FROM g WHERE gap IS NOT NULL)
+          SELECT l.email, l.product_id, l.last_day, m.learned FROM
+            (SELECT email, product_id, MAX(day) AS last_day FROM p GROUP BY email, product_id) l
+            LEFT JOIN (SELECT email, product_id, AVG(gap) AS learned FROM r WHERE n >= 2 AND rn IN (FLOOR((n + 1) / 2), FLOOR(n / 2) + 1) GROUP BY email, product_id) m
+              ON m.email = l.email AND m.product_id = l.product_id
+          WHERE l.last_day >= ? ORDER BY l.email, l.product_id`, [['wc-processing', 'wc-completed'], '2023-01-01 00:00:00', '2026-11-22 00:00:00', ids.map(String), '2000-01-01']);
+        expect(old.map((r) => `${r.email} ${r.product_id} ${String(r.last_day).slice(0, 10)} ${r.learned}`)).toEqual(live);
+        expect(live.some((r) => !r.endsWith(' null'))).toBe(true);
+      }
+      expect(await history(cursor)).toEqual(live);
+      expect((await db.shopPool.query<Row[]>(`EXPLAIN ${storage === 'hpos' ? q.hposOrdersChangedSince : q.legacyOrdersChangedSince}`, ['2026-11-01 00:00:00', cursor]))[0][0]!.type).not.toBe('ALL');
+
+      // An admin removes a line item from an indexed order: the order's products are re-read.
+      const [[line]] = await db.shopPool.query<Row[]>(`SELECT l.order_id, l.product_id, i.order_item_id FROM shop_retain_shop_order_products l
+        JOIN shop_woocommerce_order_items i ON i.order_id = l.order_id AND i.order_item_type = 'line_item'
+        JOIN shop_woocommerce_order_itemmeta m ON m.order_item_id = i.order_item_id AND m.meta_key = '_product_id' AND m.meta_value = l.product_id
+        WHERE l.product_id = ? ORDER BY l.order_id LIMIT 1`, [ids[0]]);
+      await db.pool.query('DELETE FROM shop_woocommerce_order_items WHERE order_item_id = ?', [line!.order_item_id]);
+      await db.pool.query('DELETE FROM shop_woocommerce_order_itemmeta WHERE order_item_id = ?', [line!.order_item_id]);
+      await db.pool.query(storage === 'hpos' ? "UPDATE shop_wc_orders SET date_updated_gmt = '2026-11-22 00:00:00' WHERE id = ?" : "UPDATE shop_posts SET post_modified_gmt = '2026-11-22 00:00:00' WHERE ID = ?", [line!.order_id]);
+      await reader.lifecycle.syncOrderProducts();
+      const [gone] = await db.shopPool.query<Row[]>('SELECT COUNT(*) AS n FROM shop_retain_shop_order_products WHERE order_id = ? AND product_id = ?', [line!.order_id, line!.product_id]);
+      expect(Number(gone[0]!.n)).toBe(0);
+      expect(await history(cursor)).toEqual(await history(0));
+    }
   });
 
   describe('bad data', () => {
