@@ -435,7 +435,10 @@ async function sendsPhase(o: Required<Omit<SpineOptions, 'pollSeconds' | 'only'>
   const say = o.log;
   const latenessJobs = Math.round(o.latenessRate * o.latenessSeconds);
   const drainSlices = o.concurrency.length + Math.max(0, o.reps - 1);
-  const total = drainSlices * o.drainJobs + o.reps * latenessJobs;
+  // Every sidecar started here sends this many first, unmeasured: a process that has just started
+  // is still compiling (JIT, and tsx in its render threads); a sidecar runs for days.
+  const warmJobs = 200;
+  const total = drainSlices * o.drainJobs + o.reps * latenessJobs + (o.concurrency.length + 1) * warmJobs;
   const p = await prepareJobs(total, say);
   const fake = await startFakeMailgun();
   let next = 0;
@@ -444,12 +447,23 @@ async function sendsPhase(o: Required<Omit<SpineOptions, 'pollSeconds' | 'only'>
     next += n;
     return ids;
   };
-  const startChild = (c: number) =>
+  const startColdChild = (c: number) =>
     startChildSidecar({
       RETAIN_SHOP_DB_URL: p.db.url, RETAIN_TABLE_PREFIX: p.db.prefix, RETAIN_SECRET: TEST_SECRET, RETAIN_PUBLIC_URL: 'https://retain.shop.example.test', RETAIN_QUIET_HOURS: 'off', RETAIN_FREQUENCY_CAP: 'off',
       MAILGUN_API_KEY: fake.apiKey, MAILGUN_DOMAIN, MAILGUN_URL: fake.url, RETAIN_RUNNER_CONCURRENCY: String(c), LOG_LEVEL: 'warn', ...profEnv(),
       ...(o.pollSeconds ? { RETAIN_POLL_SECONDS: o.pollSeconds } : {}),
     });
+  const startChild = async (c: number) => {
+    const child = await startColdChild(c);
+    try {
+      const warm = await sendTrial(p, child, fake, c, slice(warmJobs), null);
+      say(`  warm-up, concurrency ${c}: ${warm.sent}/${warm.jobs} sent, ${r0(warm.sendsPerSec)} sends/s (not counted)`);
+      return child;
+    } catch (err) {
+      await child.stop().catch(() => null);
+      throw err;
+    }
+  };
   const describeTrial = (r: SendResult) =>
     `${r.sent}/${r.jobs} sent, ${r0(r.sendsPerSec)} sends/s, lateness p50 ${r.lateP50ms} ms p99 ${r.lateP99ms} ms max ${r.lateMaxms} ms${r.retried ? `, ${r.retried} retried` : ''}${r.notSent ? `, ${r.notSent} NOT SENT` : ''}; cpu sidecar ${r.cpu.sidecar}% mariadb ${r.cpu.mariadb}% fake-mailgun ${r.cpu.loadgen}%`;
   const sweep: SendResult[] = [];

@@ -1,16 +1,19 @@
 import { withTransaction, type Connection, type Pool } from './pool';
 
 /**
- * Runs each piece of work in a transaction shared with the work that arrived while the previous
- * one was committing (group commit): one connection, one BEGIN and one COMMIT (one fsync) for
- * many small writes. With nothing else waiting, a piece runs in a transaction of its own at once.
+ * Runs each piece of work in a transaction shared with the work that arrived while the others were
+ * committing (group commit): one connection, one BEGIN and one COMMIT (one fsync) for many small
+ * writes. Up to `maxInFlight` such transactions run at once, so the pieces' round trips in one
+ * overlap another's; with a slot free, a piece starts at once.
  * The pieces of one transaction stand or fall together; a piece must be safe to run again, as
  * every caller's retry path already makes it. A deadlock replays the whole transaction once.
  */
-export function sharedTransactions<I, R>(pool: Pool, work: (conn: Connection, item: I) => Promise<R>, maxBatch = 32): (item: I) => Promise<R> {
+export function sharedTransactions<I, R>(pool: Pool, work: (conn: Connection, item: I) => Promise<R>, opts: { maxBatch?: number; maxInFlight?: number } = {}): (item: I) => Promise<R> {
+  const maxBatch = opts.maxBatch ?? 32;
+  const maxInFlight = opts.maxInFlight ?? 4;
   type Waiting = { item: I; resolve: (r: R) => void; reject: (err: unknown) => void };
   let queue: Waiting[] = [];
-  let running = false;
+  let inFlight = 0;
 
   async function runBatch(batch: Waiting[]): Promise<R[]> {
     for (let attempt = 1; ; attempt++) {
@@ -27,24 +30,27 @@ export function sharedTransactions<I, R>(pool: Pool, work: (conn: Connection, it
     }
   }
 
-  async function drain(): Promise<void> {
-    running = true;
-    while (queue.length) {
+  /** Starts transactions while slots are free; each takes what has queued up since the last one. */
+  function pump(): void {
+    while (queue.length && inFlight < maxInFlight) {
       const batch = queue.slice(0, maxBatch);
       queue = queue.slice(batch.length);
-      try {
-        const results = await runBatch(batch);
-        batch.forEach((w, i) => w.resolve(results[i]!));
-      } catch (err) {
-        for (const w of batch) w.reject(err);
-      }
+      inFlight++;
+      runBatch(batch)
+        .then(
+          (results) => batch.forEach((w, i) => w.resolve(results[i]!)),
+          (err: unknown) => batch.forEach((w) => w.reject(err)),
+        )
+        .finally(() => {
+          inFlight--;
+          pump();
+        });
     }
-    running = false;
   }
 
   return (item) =>
     new Promise<R>((resolve, reject) => {
       queue.push({ item, resolve, reject });
-      if (!running) void drain();
+      pump();
     });
 }
