@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type request from 'supertest';
-import { ManualClock } from '../../sidecar/src/clock';
+import { DAY, ManualClock } from '../../sidecar/src/clock';
 import { loadConfig, type Config } from '../../sidecar/src/config';
 import { buildSidecar, type BuildOptions, type Sidecar } from '../../sidecar/src/deps';
 import { createLogger } from '../../sidecar/src/logger';
@@ -46,6 +46,14 @@ export async function startTestSidecar(
   const config = testConfig(db, opts.env, opts.mailgun);
   const sidecar = await buildSidecar(config, createLogger(config.logLevel), { clock, claimTimeoutMs: 60_000, ...opts.build });
   return { ...sidecar, db, clock, config };
+}
+
+/** Moves the test clock a day at a time and runs what falls due each day (e.g. to let a welcome series finish). */
+export async function runDaysAhead(s: TestSidecar, days: number): Promise<void> {
+  for (let i = 0; i < days; i++) {
+    s.clock.advance(DAY);
+    await s.runner.runDue();
+  }
 }
 
 /**

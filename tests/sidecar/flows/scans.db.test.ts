@@ -1,10 +1,10 @@
 import request from 'supertest';
-import { HOUR, MINUTE } from '../../../sidecar/src/clock';
+import { MINUTE } from '../../../sidecar/src/clock';
 import type { Row } from '../../../sidecar/src/db/sql';
 import { startFakeMailgun, type FakeMailgun } from '../../fake-mailgun';
 import { startFakePlugin, type FakePlugin } from '../../fake-plugin';
 import { placeOrder } from '../../support/shop';
-import { event, signed, startTestSidecar, TEST_SECRET, type TestSidecar } from '../../support/sidecar';
+import { event, runDaysAhead, signed, startTestSidecar, TEST_SECRET, type TestSidecar } from '../../support/sidecar';
 
 // The daily scans on a shop in Berlin: birthdays every year at the contact's 09:00, 29 February
 // on 28 February in other years, search abandonment the morning after, and never twice.
@@ -28,10 +28,7 @@ describe('daily scans', () => {
     ] }), s.clock).expect(202);
     await s.processEvents();
     // The welcome series is not what this file tests: let it finish well before the birthdays.
-    for (let i = 0; i < 5; i++) {
-      s.clock.advance(24 * HOUR);
-      await s.runner.runDue();
-    }
+    await runDaysAhead(s, 5);
     s.clock.set('2027-02-27T12:00:00Z');
     mg.reset();
   });
