@@ -77,8 +77,8 @@ final class SettingsPage {
 		return add_query_arg( array_merge( array( 'page' => self::SLUG, 'tab' => $tab ), $args ), admin_url( 'admin.php' ) );
 	}
 
-	/** Refuses anyone without the capability or without this action's nonce. */
-	private function guard( string $action ): void {
+	/** Refuses anyone without the capability or without this action's nonce (every tab's state change). */
+	public static function guard( string $action ): void {
 		if ( ! current_user_can( self::CAP ) ) {
 			wp_die( esc_html__( 'You are not allowed to change Retain settings.', 'retain' ), '', array( 'response' => 403 ) );
 		}
@@ -86,7 +86,7 @@ final class SettingsPage {
 	}
 
 	public function save(): void {
-		$this->guard( 'retain_save_settings' );
+		self::guard( 'retain_save_settings' );
 		$tab = isset( $_POST['tab'] ) && 'consent' === $_POST['tab'] ? 'consent' : 'connection';
 		$in  = wp_unslash( $_POST );
 		if ( 'connection' === $tab ) {
@@ -109,7 +109,7 @@ final class SettingsPage {
 	}
 
 	public function test_connection(): void {
-		$this->guard( 'retain_test_connection' );
+		self::guard( 'retain_test_connection' );
 		$health = $this->client->health();
 		$result = array(
 			'ok'      => 200 === $health['status'] && is_array( $health['body'] ) && 'ok' === ( $health['body']['status'] ?? '' ),
@@ -130,7 +130,7 @@ final class SettingsPage {
 	}
 
 	public function retry_failed(): void {
-		$this->guard( 'retain_retry_failed' );
+		self::guard( 'retain_retry_failed' );
 		$this->outbox->retry_failed();
 		$this->delivery->kick();
 		wp_safe_redirect( $this->url( 'outbox', array( 'retain_notice' => 'retried' ) ) );

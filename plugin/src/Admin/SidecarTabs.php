@@ -39,13 +39,6 @@ final class SidecarTabs {
 		return ( $this->url )( $tab, $args );
 	}
 
-	private function guard( string $action ): void {
-		if ( ! current_user_can( SettingsPage::CAP ) ) {
-			wp_die( esc_html__( 'You are not allowed to change Retain settings.', 'retain' ), '', array( 'response' => 403 ) );
-		}
-		check_admin_referer( $action );
-	}
-
 	private function remember( string $key, array $value ): void {
 		set_transient( 'retain_' . $key . '_' . get_current_user_id(), $value, 5 * MINUTE_IN_SECONDS );
 	}
@@ -173,7 +166,7 @@ final class SidecarTabs {
 	}
 
 	public function save_flow(): void {
-		$this->guard( 'retain_save_flow' );
+		SettingsPage::guard( 'retain_save_flow' );
 		list( $id, $body, $error ) = self::flow_changes( wp_unslash( $_POST ) );
 		$local = array(
 			'flow_unknown'   => __( 'No such flow.', 'retain' ),

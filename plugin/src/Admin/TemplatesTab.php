@@ -43,13 +43,6 @@ final class TemplatesTab {
 		return ( $this->url )( 'templates', $args );
 	}
 
-	private function guard(): void {
-		if ( ! current_user_can( SettingsPage::CAP ) ) {
-			wp_die( esc_html__( 'You are not allowed to change Retain settings.', 'retain' ), '', array( 'response' => 403 ) );
-		}
-		check_admin_referer( self::NONCE );
-	}
-
 	/** "welcome:2" → ['welcome', 2], or null. */
 	public static function parse_target( string $value ): ?array {
 		if ( ! preg_match( '/^([a-z0-9_]{1,64}):(\d{1,2})$/', $value, $m ) || (int) $m[2] < 1 || (int) $m[2] > 20 ) {
@@ -137,11 +130,11 @@ final class TemplatesTab {
 
 	/** Handles Preview, Save and Restore default (the page's load hook). */
 	public function handle(): void {
-		// phpcs:ignore WordPress.Security.NonceVerification.Missing -- guard() checks it before anything is used.
+		// phpcs:ignore WordPress.Security.NonceVerification.Missing -- SettingsPage::guard() checks it before anything is used.
 		if ( 'POST' !== ( $_SERVER['REQUEST_METHOD'] ?? '' ) || ! isset( $_POST['retain_template_action'] ) ) {
 			return;
 		}
-		$this->guard();
+		SettingsPage::guard( self::NONCE );
 		$in     = wp_unslash( $_POST );
 		$action = sanitize_key( (string) ( is_string( $in['retain_template_action'] ) ? $in['retain_template_action'] : '' ) );
 		$target = self::parse_target( sanitize_text_field( (string) ( is_string( $in['target'] ?? null ) ? $in['target'] : '' ) ) );
@@ -222,7 +215,7 @@ final class TemplatesTab {
 	}
 
 	public function test_send(): void {
-		$this->guard();
+		SettingsPage::guard( self::NONCE );
 		$in     = wp_unslash( $_POST );
 		$target = self::parse_target( sanitize_text_field( (string) ( $in['target'] ?? '' ) ) );
 		$to     = sanitize_email( (string) ( $in['to'] ?? '' ) );
