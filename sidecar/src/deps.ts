@@ -102,6 +102,12 @@ export async function buildSidecar(config: Config, log: Logger, opts: BuildOptio
   const templatesDir = opts.templatesDir ?? TEMPLATES_DIR;
   const renderer = config.renderThreads > 0 ? createRenderPool(templatesDir, { size: config.renderThreads, log }) : { ...createRenderer(templatesDir), close: async () => {} };
   renderer.preload(flowDefinitions.flatMap((f) => f.steps.map((s) => s.template)));
+  for (const f of flowDefinitions) {
+    for (const v of f.steps.flatMap((s) => s.variants ?? [])) {
+      const problem = v.subject ? renderer.subjectProblem(v.subject) : null;
+      if (problem) throw new Error(`flow ${f.id}, variant ${v.id}: the subject does not parse: ${problem}`);
+    }
+  }
 
   const statePool = createStatePool(config.stateDbUrl);
   const shopPool = createShopPool(config.shopDbUrl);
@@ -136,6 +142,7 @@ export async function buildSidecar(config: Config, log: Logger, opts: BuildOptio
           return false;
         }
       },
+      subjectProblem: (subject) => renderer.subjectProblem(subject),
     });
     await flowRegistry.reload();
     const flows = flowRegistry.flows;

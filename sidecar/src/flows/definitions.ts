@@ -25,12 +25,16 @@ export interface FlowStep {
   variants?: StepVariant[];
   /** Names the split; a new name reshuffles contacts (default: the variant ids). */
   experiment?: string;
+  /** A subject line (Liquid) in place of the template's: set by a variant that tests only the subject. */
+  subject?: string;
 }
 
 /** One arm of a step's A/B split; what it leaves out is the step's own. */
 export interface StepVariant {
   id: string;
   template?: string;
+  /** Its own subject line (Liquid, like the template's front matter), for a subject test. */
+  subject?: string;
   /** `null`: this variant sends no coupon (the "without a discount" arm). */
   coupon?: CouponSpec | null;
   /** Relative share of contacts; 0 stops assigning it but keeps it in the report. */
@@ -203,6 +207,7 @@ const variantSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9_]{1,20}$/, 'lower-case letters, digits and _ (at most 20)'),
     template: templateName.optional(),
+    subject: z.string().trim().min(1).max(300).optional(),
     coupon: couponSchema.nullable().optional(),
     weight: z.number().min(0).max(1000).default(1),
   })
@@ -265,6 +270,7 @@ export function applyOverride(flow: FlowDefinition, o: FlowOverride): FlowDefini
             : (s.variants ?? undefined)?.map((v) => ({
                 id: v.id, weight: v.weight,
                 ...(v.template ? { template: v.template } : {}),
+                ...(v.subject ? { subject: v.subject } : {}),
                 ...(v.coupon !== undefined ? { coupon: toCoupon(v.coupon) } : {}),
               }));
         const experiment = s.experiment ?? before?.experiment;

@@ -40,11 +40,11 @@ export function assignVariant(flowId: string, stepNumber: number, step: FlowStep
   return variants.filter((v) => v.weight > 0).at(-1)!;
 }
 
-/** The step as this variant sends it: its template and coupon where it names them. */
+/** The step as this variant sends it: its template, subject and coupon where it names them. */
 export function applyVariant(step: FlowStep, variantId: string | null | undefined): FlowStep {
   const v = variantId ? step.variants?.find((x) => x.id === variantId) : undefined;
   if (!v) return step;
-  return { ...step, template: v.template ?? step.template, coupon: v.coupon === undefined ? step.coupon : v.coupon };
+  return { ...step, template: v.template ?? step.template, coupon: v.coupon === undefined ? step.coupon : v.coupon, ...(v.subject ? { subject: v.subject } : {}) };
 }
 
 /** The flow with one step replaced by the variant a job was scheduled with (what the sender renders). */

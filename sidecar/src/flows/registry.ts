@@ -12,7 +12,12 @@ export type SaveResult = { ok: true; flow: FlowDefinition } | { ok: false; code:
  * on each tick, so replicas agree within seconds. An edit never moves steps already scheduled:
  * contacts in the flow keep them, and the edit applies from their next step.
  */
-export function createFlowRegistry(d: { pool: Pool; prefix: string; clock: Clock; base: FlowDefinition[]; templateExists: (name: string) => boolean }) {
+export function createFlowRegistry(d: {
+  pool: Pool; prefix: string; clock: Clock; base: FlowDefinition[];
+  templateExists: (name: string) => boolean;
+  /** Why a variant's subject line would not render (its Liquid does not parse), or null. */
+  subjectProblem: (subject: string) => string | null;
+}) {
   const q = flowQueries(d.prefix);
   let current = d.base;
   let saved = new Map<string, { version: number; overrides: FlowOverride }>();
@@ -40,6 +45,11 @@ export function createFlowRegistry(d: { pool: Pool; prefix: string; clock: Clock
       if (!parsed.success) return { ok: false, code: 'flow_invalid', details: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) };
       const candidate = applyOverride(base, parsed.data);
       const templates = candidate.steps.flatMap((s) => [s.template, ...(s.variants ?? []).flatMap((v) => (v.template ? [v.template] : []))]);
+      const badSubjects = candidate.steps.flatMap((s, i) => (s.variants ?? []).flatMap((v) => {
+        const problem = v.subject ? d.subjectProblem(v.subject) : null;
+        return problem ? [{ path: `steps.${i}.variants.${v.id}.subject`, message: problem }] : [];
+      }));
+      if (badSubjects.length) return { ok: false, code: 'flow_invalid', details: badSubjects };
       const missing = templates.filter((t) => !d.templateExists(t));
       if (missing.length) return { ok: false, code: 'flow_invalid', details: missing.map((t) => ({ path: 'steps', message: `no template ${t}` })) };
       const version = Math.max(current.find((f) => f.id === id)!.version, base.version) + 1;

@@ -14,7 +14,7 @@ const describeFlow = (f: ReturnType<FlowRegistry['flows']>[number]) => ({
     ...(s.variants ? {
       experiment: s.experiment,
       variants: s.variants.map((v) => ({
-        id: v.id, weight: v.weight, ...(v.template ? { template: v.template } : {}),
+        id: v.id, weight: v.weight, ...(v.template ? { template: v.template } : {}), ...(v.subject ? { subject: v.subject } : {}),
         ...(v.coupon !== undefined ? { coupon: v.coupon && { type: v.coupon.type, amount: v.coupon.amount, expires_in_days: v.coupon.expiresInDays, free_shipping: v.coupon.freeShipping } } : {}),
       })),
     } : {}),

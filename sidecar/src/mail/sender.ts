@@ -146,7 +146,7 @@ export function createSender(d: SenderDeps) {
       }
       let rendered;
       try {
-        rendered = await d.renderer.render(step.template, context);
+        rendered = await d.renderer.render(step.template, context, step.subject ? { subject: step.subject } : {});
       } catch (err) {
         const message = err instanceof RenderError ? err.message : `render failed: ${(err as Error).message}`;
         await d.messages.markFailed(d.pool, messageId, message);

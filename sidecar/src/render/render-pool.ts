@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../logger';
 import type { FromWorker, ToWorker, WorkerData } from './render-worker';
-import { createRenderer, RenderError, type RenderedEmail, type Renderer, type RendererOptions } from './renderer';
+import { createRenderer, RenderError, type RenderedEmail, type Renderer, type RenderOptions, type RendererOptions } from './renderer';
 
 // Rendering is the CPU of a send (a few milliseconds of Liquid and text per email); on the event
 // loop it would delay every claim, query and webhook behind it. The pool renders in worker
@@ -64,13 +64,13 @@ export function createRenderPool(templatesRoot: string, opts: { size: number; lo
 
   return {
     ...main,
-    async render(name: string, context: Record<string, unknown>): Promise<RenderedEmail> {
+    async render(name: string, context: Record<string, unknown>, options: RenderOptions = {}): Promise<RenderedEmail> {
       const w = pick();
-      if (!w) return main.render(name, context); // every thread is restarting: render here
+      if (!w) return main.render(name, context, options); // every thread is restarting: render here
       const id = nextId++;
       return new Promise<RenderedEmail>((resolve, reject) => {
         w.pending.set(id, { resolve, reject });
-        w.worker.postMessage({ type: 'render', id, name, context } satisfies ToWorker);
+        w.worker.postMessage({ type: 'render', id, name, context, options } satisfies ToWorker);
       });
     },
     setOverride(name: string, source: string | null): void {

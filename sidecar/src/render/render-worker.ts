@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { createRenderer, RenderError, type RendererOptions } from './renderer';
+import { createRenderer, RenderError, type RenderOptions, type RendererOptions } from './renderer';
 
 // One render thread of the pool (render-pool.ts): its own renderer over the same templates, with
 // the admins' edits the pool forwards. Messages in order, so an edit always precedes the renders
@@ -12,7 +12,7 @@ export interface WorkerData {
 }
 
 export type ToWorker =
-  | { type: 'render'; id: number; name: string; context: Record<string, unknown> }
+  | { type: 'render'; id: number; name: string; context: Record<string, unknown>; options: RenderOptions }
   | { type: 'override'; name: string; source: string | null };
 
 export type FromWorker =
@@ -38,7 +38,7 @@ parentPort!.on('message', (msg: ToWorker) => {
     }
     return;
   }
-  renderer.render(msg.name, msg.context).then(
+  renderer.render(msg.name, msg.context, msg.options).then(
     (email) => parentPort!.postMessage({ id: msg.id, ok: true, email } satisfies FromWorker),
     (err: unknown) =>
       parentPort!.postMessage({

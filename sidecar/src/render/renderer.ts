@@ -107,6 +107,11 @@ export function createEngine(files: Record<string, string>, escape: boolean, lim
   return engine;
 }
 
+export interface RenderOptions {
+  /** A subject line (Liquid) in place of the template's front matter: an A/B subject test. */
+  subject?: string;
+}
+
 export interface RendererOptions {
   limits?: Partial<Limits>;
 }
@@ -179,7 +184,18 @@ export function createRenderer(templatesRoot: string, options: RendererOptions =
     }
   }
 
-  async function renderParsed(name: string, t: ParsedTemplate, context: Record<string, unknown>): Promise<RenderedEmail> {
+  /** Subject lines that replace a template's (an A/B subject test), parsed once each. */
+  const subjects = new Map<string, Template[]>();
+  function subjectTemplate(source: string): Template[] {
+    let t = subjects.get(source);
+    if (!t) {
+      t = plain.parse(source);
+      if (subjects.size < 1000) subjects.set(source, t);
+    }
+    return t;
+  }
+
+  async function renderParsed(name: string, t: ParsedTemplate, context: Record<string, unknown>, opts: RenderOptions = {}): Promise<RenderedEmail> {
     try {
       // liquidjs reads a property of null as null even with strict variables, so a step whose
       // data is missing would render half an email: refuse it by name instead.
@@ -191,7 +207,7 @@ export function createRenderer(templatesRoot: string, options: RendererOptions =
       // environment sits under a symbol no template can name.
       const globals = { ...scope, [RENDER_ENV]: env };
       // Every tag, filter and partial is synchronous; liquidjs's async path costs a promise per node.
-      const subject = plain.renderSync(t.subject, scope, { globals }).replace(/\s+/g, ' ').trim();
+      const subject = plain.renderSync(opts.subject ? subjectTemplate(opts.subject) : t.subject, scope, { globals }).replace(/\s+/g, ' ').trim();
       const preheader = plain.renderSync(t.preheader, scope, { globals }).replace(/\s+/g, ' ').trim();
       const dir = vars.direction as Direction;
       const body = htmlFor[dir].renderSync(t.body[dir], { ...scope, subject, preheader }, { globals: { ...globals, subject, preheader } });
@@ -253,8 +269,18 @@ export function createRenderer(templatesRoot: string, options: RendererOptions =
       for (const n of names) load(n);
     },
 
-    async render(name: string, context: Record<string, unknown>): Promise<RenderedEmail> {
-      return renderParsed(name, load(name), context);
+    async render(name: string, context: Record<string, unknown>, opts: RenderOptions = {}): Promise<RenderedEmail> {
+      return renderParsed(name, load(name), context, opts);
+    },
+
+    /** Why a subject line (Liquid) would not render: a parse error's message, or null when it parses. */
+    subjectProblem(source: string): string | null {
+      try {
+        subjectTemplate(source);
+        return null;
+      } catch (err) {
+        return (err as Error).message.split('\n')[0]!;
+      }
     },
 
     /** The shipped file text of a template (front matter and body); null when there is none. */

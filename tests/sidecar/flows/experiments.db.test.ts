@@ -116,4 +116,28 @@ describe('experiments in the engine: holdouts and A/B variants', () => {
     }
     expect(moved).toBeGreaterThan(50);
   });
+  it('tests a subject line alone: the variant sends the same body under its own subject, and a broken subject is refused', async () => {
+    const bad = await put('welcome', { holdout_percent: 0, steps: [{ delay: '0', variants: [{ id: 'a' }, { id: 'b', subject: '{{ customer.first_name' }] }, { delay: '3d' }] }).expect(422);
+    expect(bad.body.error).toMatchObject({ code: 'flow_invalid', details: [expect.objectContaining({ path: 'steps.0.variants.b.subject' })] });
+    await put('welcome', {
+      holdout_percent: 0,
+      steps: [{ delay: '0', experiment: 'subject', variants: [{ id: 'plain' }, { id: 'named', subject: '{{ customer.first_name }}, your welcome gift is inside' }] }, { delay: '3d' }],
+    }).expect(200);
+    const subjects = Array.from({ length: 12 }, (_, i) => `s${i + 1}@example.com`);
+    await signed(request(s.app).post('/v1/events'), JSON.stringify({ events: subjects.map((email, i) => event('subscriber.created', { email, first_name: `Sam${i + 1}`, consent: grantedConsent })) }), s.clock).expect(202);
+    await s.runner.runDue();
+    const [rows] = await s.db.pool.query<Row[]>(
+      `SELECT c.email, c.first_name, j.payload FROM wp_retain_contacts c JOIN wp_retain_jobs j ON j.contact_id = c.id AND j.flow = 'welcome' AND j.step = 1 WHERE c.email IN (?)`,
+      [subjects],
+    );
+    const seen = new Set<string>();
+    for (const r of rows) {
+      const variant = JSON.parse(r.payload).variant as string;
+      seen.add(variant);
+      const [mail] = mg.messages.filter((m) => m.field('to') === r.email);
+      expect(mail!.field('subject')).toBe(variant === 'named' ? `${r.first_name}, your welcome gift is inside` : `Welcome to Brew & Leaf Co., ${r.first_name}`);
+      expect(mail!.field('text')).toContain(`Welcome, ${r.first_name}!`);
+    }
+    expect([...seen].sort()).toEqual(['named', 'plain']);
+  });
 });
