@@ -31,8 +31,9 @@ describe.each<ClaimMode>(['skip-locked', 'update'])('two sidecars on one databas
       signed(request(a.app).post('/v1/events'), JSON.stringify({ events: events.slice(0, 75) }), a.clock).expect(202),
       signed(request(b.app).post('/v1/events'), JSON.stringify({ events: events.slice(75) }), b.clock).expect(202),
     ]);
-    const [ranA, ranB] = await Promise.all([a.runner.runDue(), b.runner.runDue(), a.runner.runDue(), b.runner.runDue()]);
-    expect(ranA! + ranB!).toBeGreaterThan(0);
+    // Four runs at once, two per sidecar; which of them gets the jobs is the race itself.
+    const ran = await Promise.all([a.runner.runDue(), b.runner.runDue(), a.runner.runDue(), b.runner.runDue()]);
+    expect(ran.reduce((sum, n) => sum + n, 0)).toBeGreaterThan(0);
     await Promise.all([a.runner.runDue(), b.runner.runDue()]);
 
     const recipients = mg.messages.map((m) => m.field('to'));
