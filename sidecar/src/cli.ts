@@ -8,6 +8,7 @@ import { FlowsFileError } from './flows/definitions';
 import { createSimulator, parseSimulationRange, simulationCsv, simulationJson, simulationTable } from './flows/simulate';
 import { createLogger } from './logger';
 import { AppError } from './errors';
+import { parseLocalDate } from './reports/days';
 import { parseReportRange } from './reports/reports';
 import { formatDeliverability, parseDeliverabilityDate } from './engagement/deliverability';
 import { formatSyncSummary, SuppressionSyncError } from './engagement/suppression-sync';
@@ -55,6 +56,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  /** The value after a flag (`--from 2026-11-01`), if the command line has it. */
+  const flag = (f: string) => (argv.includes(f) ? argv[argv.indexOf(f) + 1] : undefined);
 
   switch (command) {
     case 'migrate': {
@@ -69,16 +72,15 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     case 'scan': {
-      const dateArg = argv.indexOf('--date');
-      const date = dateArg > 0 ? argv[dateArg + 1] : undefined;
-      const m = date ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(date) : null;
-      if (date && !m) {
-        process.stderr.write('--date takes YYYY-MM-DD\n');
+      const date = flag('--date');
+      const day = date ? parseLocalDate(date) : null;
+      if (date && !day) {
+        process.stderr.write('--date takes a real date as YYYY-MM-DD (date_invalid)\n');
         return 64;
       }
       const sidecar = await buildSidecar(config, log);
       try {
-        const result = await sidecar.scans.run(m ? { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) } : undefined);
+        const result = await sidecar.scans.run(day ?? undefined);
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return 0;
       } finally {
@@ -86,7 +88,6 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     case 'simulate': {
-      const flag = (f: string) => (argv.includes(f) ? argv[argv.indexOf(f) + 1] : undefined);
       let range;
       try {
         range = parseSimulationRange({ from: flag('--from'), to: flag('--to') });
@@ -137,7 +138,6 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`usage: npx retain segment <${SEGMENTS.join('|')}> [--limit N] [--after CURSOR]\n`);
         return 64;
       }
-      const flag = (f: string) => (argv.includes(f) ? argv[argv.indexOf(f) + 1] : undefined);
       const limit = Math.min(Math.max(Number(flag('--limit') ?? 50) || 50, 1), 5000);
       const sidecar = await buildSidecar(config, log);
       try {
@@ -154,7 +154,6 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     case 'deliverability': {
-      const flag = (f: string) => (argv.includes(f) ? argv[argv.indexOf(f) + 1] : undefined);
       let date;
       try {
         date = parseDeliverabilityDate({ date: flag('--date') });
@@ -195,7 +194,6 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     case 'report': {
-      const flag = (f: string) => (argv.includes(f) ? argv[argv.indexOf(f) + 1] : undefined);
       let range;
       try {
         range = parseReportRange({ from: flag('--from'), to: flag('--to') });
