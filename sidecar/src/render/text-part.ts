@@ -90,7 +90,7 @@ export function htmlToText(html: string): string {
   let breaks = 0;
   /** Depth inside skipped elements; the stack says which open tags started a skip. */
   let skipDepth = 0;
-  const stack: Array<{ name: string; skips: boolean; block: number; link: OpenLink | null; table: boolean }> = [];
+  const stack: Array<{ skips: boolean; block: number; link: OpenLink | null; table: boolean }> = [];
   let table: DataTable | null = null;
 
   const flushLine = () => {
@@ -126,7 +126,7 @@ export function htmlToText(html: string): string {
     {
       onopentag(name, attrs) {
         const skips = skipDepth > 0 || SKIPPED_TAGS.has(name) || SKIPPED_CLASSES.some((c) => hasClass(attrs, c));
-        const entry = { name, skips, block: 0, link: null as OpenLink | null, table: false };
+        const entry = { skips, block: 0, link: null as OpenLink | null, table: false };
         stack.push(entry);
         if (skips) {
           skipDepth++;
