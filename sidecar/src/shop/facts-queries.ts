@@ -60,54 +60,95 @@ const MERGE = `ON DUPLICATE KEY UPDATE ${N}.customer_id = GREATEST(${N}.customer
 
 const GAP = (paid: string, first: string, last: string) => `IF(${paid} > 1, TIMESTAMPDIFF(SECOND, ${first}, ${last}) / 86400 / (${paid} - 1), NULL)`;
 
-// Per contact from a derived table c(email, customer_id, paid, created, total, refunded).
-const AGGREGATE_NEXT = `SELECT c.email, COALESCE(MAX(c.customer_id), 0), COUNT(*), SUM(c.paid),
-    MIN(IF(c.paid, c.created, NULL)), MAX(IF(c.paid, c.created, NULL)),
-    SUM(IF(c.paid, c.total, 0)), SUM(IF(c.paid, c.refunded, 0)), SUM(IF(c.paid, c.total - c.refunded, 0)),
-    ${GAP('SUM(c.paid)', 'MIN(IF(c.paid, c.created, NULL))', 'MAX(IF(c.paid, c.created, NULL))')}, ?`;
-const NEXT_COLUMNS = `(email, customer_id, orders, paid_orders, first_paid_at, last_paid_at, gross, refunded, net, typical_gap_days, refreshed_at)`;
-const ACCOUNT_AGGREGATE = `SELECT c.customer_id, COUNT(*), SUM(c.paid), MIN(IF(c.paid, c.created, NULL)), MAX(IF(c.paid, c.created, NULL)),
-    SUM(IF(c.paid, c.total, 0)), SUM(IF(c.paid, c.refunded, 0)), SUM(IF(c.paid, c.total - c.refunded, 0))`;
-
-// Accounts and guests read every order: one sequential scan beats an index range plus a random
-// primary-key lookup per order (type = 'shop_order' matches nearly all rows anyway).
-const HPOS_STAGED = (email: string, where: string, hint = 'USE INDEX ()') => `SELECT ${email} AS email, o.customer_id, o.status IN (?) AS paid,
-      o.date_created_gmt AS created, o.total_amount AS total, COALESCE(r.refunded, 0) AS refunded
-    FROM {wc_orders} o ${hint} LEFT JOIN {retain_shop_facts_refunds} r ON r.order_id = o.id
-    WHERE o.type = 'shop_order' AND o.status NOT IN (?) AND ${where}`;
-const LEGACY_STAGED = (where: string) => `SELECT i.email, i.customer_id, p.post_status IN (?) AS paid, i.created_gmt AS created,
-      CAST(COALESCE(t.meta_value, '0') AS DECIMAL(26,8)) AS total, COALESCE(r.refunded, 0) AS refunded
-    FROM {retain_shop_order_index} i
-    JOIN {posts} p ON p.ID = i.order_id
-    LEFT JOIN {postmeta} t ON t.post_id = p.ID AND t.meta_key = '_order_total'
-    LEFT JOIN {retain_shop_facts_refunds} r ON r.order_id = p.ID
-    WHERE p.post_status NOT IN (?) AND ${where}`;
+// The backfill reads each order once, in one of two sequential scans (accounts, guests) that run side
+// by side on two connections, with no per-order join: the aggregates are written straight over the
+// order columns (a derived table or a per-order refunds lookup tripled a scan's cost at 5M orders).
+// Refunds, few, are summed per contact on the side.
+interface OrderSource {
+  /** FROM and the joins that give one row per real order. */
+  from: string;
+  status: string;
+  created: string;
+  total: string;
+  customer: string;
+  /** The billing e-mail, normalised as everywhere else. */
+  email: string;
+  /** Real orders: not trashed or drafted (param: excluded statuses). */
+  real: string;
+}
+const HPOS_ORDERS: OrderSource = {
+  // One sequential scan beats an index range plus a random primary-key lookup per order
+  // (type = 'shop_order' matches nearly all rows anyway).
+  from: '{wc_orders} o USE INDEX ()',
+  status: 'o.status', created: 'o.date_created_gmt', total: 'o.total_amount', customer: 'o.customer_id',
+  email: 'LEFT(LOWER(TRIM(o.billing_email)), 191)',
+  real: "o.type = 'shop_order' AND o.status NOT IN (?)",
+};
+const LEGACY_ORDERS: OrderSource = {
+  from: `{retain_shop_order_index} i JOIN {posts} p ON p.ID = i.order_id
+    LEFT JOIN {postmeta} t ON t.post_id = p.ID AND t.meta_key = '_order_total'`,
+  status: 'p.post_status', created: 'i.created_gmt', total: "CAST(COALESCE(t.meta_value, '0') AS DECIMAL(26,8))", customer: 'i.customer_id',
+  email: 'i.email',
+  real: 'p.post_status NOT IN (?)',
+};
+// Per group: orders, paid orders, first and last paid date, paid gross. Params: paid statuses ×4.
+const ORDER_AGGREGATES = (s: OrderSource) => `COUNT(*) AS orders, SUM(${s.status} IN (?)) AS paid_orders,
+    MIN(IF(${s.status} IN (?), ${s.created}, NULL)) AS first_paid_at, MAX(IF(${s.status} IN (?), ${s.created}, NULL)) AS last_paid_at,
+    SUM(IF(${s.status} IN (?), ${s.total}, 0)) AS gross`;
+// Accounts group by customer id. Params: paid ×4, excluded.
+const STAGE_ACCOUNTS = (s: OrderSource) => `INSERT INTO {retain_shop_facts_accounts} (customer_id, orders, paid_orders, first_paid_at, last_paid_at, gross)
+    SELECT ${s.customer}, ${ORDER_AGGREGATES(s)} FROM ${s.from} WHERE ${s.real} AND ${s.customer} > 0 GROUP BY ${s.customer} ORDER BY NULL`;
+// Guests (and deleted accounts' orders, which keep their old customer id) are staged per billing
+// e-mail's bytes: it is already lower-cased, and a binary key groups several times faster than the
+// collation's; sorting (SQL_BIG_RESULT) keeps the server's memory bounded however many guests there
+// are. Rows the collation deems equal meet again in the facts' primary key and merge.
+// Params: paid ×4, excluded.
+const STAGE_GUESTS = (s: OrderSource, which: string) => `INSERT INTO {retain_shop_facts_guests} (email, customer_id, orders, paid_orders, first_paid_at, last_paid_at, gross)
+    SELECT SQL_BIG_RESULT CAST(${s.email} AS BINARY), COALESCE(MAX(${s.customer}), 0), ${ORDER_AGGREGATES(s)} FROM ${s.from}
+    WHERE ${s.real} AND ${which} AND ${s.email} <> '' GROUP BY 1
+    ON DUPLICATE KEY UPDATE customer_id = GREATEST(customer_id, VALUES(customer_id)), orders = orders + VALUES(orders),
+      paid_orders = paid_orders + VALUES(paid_orders), first_paid_at = LEAST(COALESCE(first_paid_at, VALUES(first_paid_at)), COALESCE(VALUES(first_paid_at), first_paid_at)),
+      last_paid_at = GREATEST(COALESCE(last_paid_at, VALUES(last_paid_at)), COALESCE(VALUES(last_paid_at), last_paid_at)), gross = gross + VALUES(gross)`;
 // Accounts with orders but no users row (deleted): usually none, so the caller counts them first.
 const ORPHANS = `(SELECT a.customer_id FROM {retain_shop_facts_accounts} a LEFT JOIN {users} u ON u.ID = a.customer_id WHERE u.ID IS NULL)`;
-const NONEMPTY = `c.email IS NOT NULL AND c.email <> ''`;
+// Refunds of paid orders per contact, keyed as the order was: the account's e-mail while the account
+// exists, else the billing e-mail. Params: paid statuses.
+const HPOS_REFUNDS = `SELECT LEFT(LOWER(TRIM(COALESCE(u.user_email, o.billing_email))), 191) AS email, SUM(-r.total_amount) AS refunded
+    FROM {wc_orders} r JOIN {wc_orders} o ON o.id = r.parent_order_id LEFT JOIN {users} u ON u.ID = o.customer_id AND o.customer_id > 0
+    WHERE r.type = 'shop_order_refund' AND o.type = 'shop_order' AND o.status IN (?)
+    GROUP BY 1 ORDER BY NULL`;
+const LEGACY_REFUNDS = `SELECT LEFT(LOWER(TRIM(COALESCE(u.user_email, i.email))), 191) AS email, SUM(CAST(rm.meta_value AS DECIMAL(26,8))) AS refunded
+    FROM {posts} r JOIN {postmeta} rm ON rm.post_id = r.ID AND rm.meta_key = '_refund_amount'
+    JOIN {posts} p ON p.ID = r.post_parent JOIN {retain_shop_order_index} i ON i.order_id = p.ID
+    LEFT JOIN {users} u ON u.ID = i.customer_id AND i.customer_id > 0
+    WHERE r.post_type = 'shop_order_refund' AND p.post_status IN (?)
+    GROUP BY 1 ORDER BY NULL`;
+const NEXT = 'retain_shop_customer_facts_next';
 
 const backfillQueries = {
   backfillLock: `SELECT GET_LOCK(CONCAT(DATABASE(), '.', ?), 600) AS got`,
   backfillUnlock: `SELECT RELEASE_LOCK(CONCAT(DATABASE(), '.', ?))`,
-  // Per-group temporary tables of the account and guest aggregates stay in memory (this session only).
-  backfillSession: `SET SESSION tmp_table_size = 268435456, SESSION max_heap_table_size = 268435456`,
-  clearNext: `TRUNCATE TABLE {retain_shop_customer_facts_next}`,
-  clearRefunds: `TRUNCATE TABLE {retain_shop_facts_refunds}`,
+  // Per-group temporary tables of the account aggregates stay in memory, the guests' sort mostly so (this session only).
+  backfillSession: `SET SESSION tmp_table_size = 268435456, SESSION max_heap_table_size = 268435456, SESSION sort_buffer_size = 67108864`,
+  // The next generation starts as an empty copy of the live table (so it has every migration's
+  // columns and keys), loses its secondary keys while it fills, and gets them back sorted at the end:
+  // a million rows go in about five times faster when only the primary key is kept up.
+  dropNext: `DROP TABLE IF EXISTS {${NEXT}}`,
+  createNext: `CREATE TABLE {${NEXT}} LIKE {retain_shop_customer_facts}`,
+  nextKeys: `SELECT INDEX_NAME AS name, NON_UNIQUE AS non_unique, COLUMN_NAME AS col, SUB_PART AS sub_part
+    FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = CONCAT(?, '${NEXT}') AND INDEX_NAME <> 'PRIMARY'
+    ORDER BY INDEX_NAME, SEQ_IN_INDEX`,
   clearAccounts: `TRUNCATE TABLE {retain_shop_facts_accounts}`,
-  hposStageRefunds: `INSERT INTO {retain_shop_facts_refunds} (order_id, refunded)
-    SELECT parent_order_id, SUM(-total_amount) FROM {wc_orders} WHERE type = 'shop_order_refund' AND parent_order_id > 0 GROUP BY parent_order_id`,
-  legacyStageRefunds: `INSERT INTO {retain_shop_facts_refunds} (order_id, refunded)
-    SELECT rp.post_parent, SUM(CAST(rm.meta_value AS DECIMAL(26,8))) FROM {posts} rp
-    JOIN {postmeta} rm ON rm.post_id = rp.ID AND rm.meta_key = '_refund_amount'
-    WHERE rp.post_type = 'shop_order_refund' AND rp.post_parent > 0 GROUP BY rp.post_parent`,
-  hposStageAccounts: `INSERT INTO {retain_shop_facts_accounts} ${ACCOUNT_AGGREGATE} FROM (${HPOS_STAGED('NULL', 'o.customer_id > 0')}) c GROUP BY c.customer_id ORDER BY NULL`,
-  legacyStageAccounts: `INSERT INTO {retain_shop_facts_accounts} ${ACCOUNT_AGGREGATE} FROM (${LEGACY_STAGED('i.customer_id > 0')}) c GROUP BY c.customer_id ORDER BY NULL`,
+  clearGuests: `TRUNCATE TABLE {retain_shop_facts_guests}`,
+  clearRefunds: `TRUNCATE TABLE {retain_shop_facts_refunds}`,
+  hposStageAccounts: STAGE_ACCOUNTS(HPOS_ORDERS),
+  legacyStageAccounts: STAGE_ACCOUNTS(LEGACY_ORDERS),
   // Accounts: customers by role, and every account with orders. Params: refreshed_at, birthday key, capabilities key.
   // The usermeta rows come through the meta_key index, once per key, not per user.
   nextFromAccounts: `INSERT INTO {retain_shop_customer_facts_next}
       (email, customer_id, orders, paid_orders, first_paid_at, last_paid_at, gross, refunded, net, typical_gap_days, signup_at, birthday, refreshed_at)
     SELECT LEFT(LOWER(TRIM(u.user_email)), 191), u.ID, COALESCE(a.orders, 0), COALESCE(a.paid_orders, 0), a.first_paid_at, a.last_paid_at,
-      COALESCE(a.gross, 0), COALESCE(a.refunded, 0), COALESCE(a.net, 0), ${GAP('a.paid_orders', 'a.first_paid_at', 'a.last_paid_at')},
+      COALESCE(a.gross, 0), 0, COALESCE(a.gross, 0), ${GAP('a.paid_orders', 'a.first_paid_at', 'a.last_paid_at')},
       IF(u.user_registered IS NULL OR u.user_registered < '1971-01-01', NULL, u.user_registered),
       IF(b.value REGEXP '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$', b.value, NULL),
       ?
@@ -117,21 +158,31 @@ const backfillQueries = {
     LEFT JOIN (SELECT DISTINCT user_id FROM {usermeta} WHERE meta_key = ? AND meta_value LIKE '%"customer"%') cu ON cu.user_id = u.ID
     WHERE u.user_email <> '' AND (a.customer_id IS NOT NULL OR cu.user_id IS NOT NULL)
     ${MERGE}`,
-  // Orders of deleted accounts count for their billing e-mail, as guest orders do. Params: refreshed_at, paid, excluded.
-  hposNextFromOrphans: `INSERT INTO {retain_shop_customer_facts_next} ${NEXT_COLUMNS} ${AGGREGATE_NEXT}
-    FROM (${HPOS_STAGED('LEFT(LOWER(TRIM(o.billing_email)), 191)', `o.customer_id IN ${ORPHANS}`, '')}) c WHERE ${NONEMPTY} GROUP BY c.email ORDER BY NULL ${MERGE}`,
-  hposNextFromGuests: `INSERT INTO {retain_shop_customer_facts_next} ${NEXT_COLUMNS} ${AGGREGATE_NEXT}
-    FROM (${HPOS_STAGED('LEFT(LOWER(TRIM(o.billing_email)), 191)', '(o.customer_id = 0 OR o.customer_id IS NULL)')}) c WHERE ${NONEMPTY} GROUP BY c.email ORDER BY NULL ${MERGE}`,
-  legacyNextFromOrphans: `INSERT INTO {retain_shop_customer_facts_next} ${NEXT_COLUMNS} ${AGGREGATE_NEXT}
-    FROM (${LEGACY_STAGED(`i.customer_id IN ${ORPHANS}`)}) c WHERE ${NONEMPTY} GROUP BY c.email ORDER BY NULL ${MERGE}`,
-  legacyNextFromGuests: `INSERT INTO {retain_shop_customer_facts_next} ${NEXT_COLUMNS} ${AGGREGATE_NEXT}
-    FROM (${LEGACY_STAGED('i.customer_id = 0')}) c WHERE ${NONEMPTY} GROUP BY c.email ORDER BY NULL ${MERGE}`,
+  // Orders of deleted accounts count for their billing e-mail, as guest orders do.
+  hposStageOrphans: STAGE_GUESTS({ ...HPOS_ORDERS, from: '{wc_orders} o' }, `o.customer_id IN ${ORPHANS}`),
+  hposStageGuests: STAGE_GUESTS(HPOS_ORDERS, '(o.customer_id = 0 OR o.customer_id IS NULL)'),
+  legacyStageOrphans: STAGE_GUESTS(LEGACY_ORDERS, `i.customer_id IN ${ORPHANS}`),
+  legacyStageGuests: STAGE_GUESTS(LEGACY_ORDERS, 'i.customer_id = 0'),
   orphanCount: `SELECT COUNT(*) AS n FROM {retain_shop_facts_accounts} a LEFT JOIN {users} u ON u.ID = a.customer_id WHERE u.ID IS NULL`,
+  // Guest rows join the accounts' rows (a guest order placed before signing up counts for the account). Param: refreshed_at.
+  nextFromGuests: `INSERT INTO {retain_shop_customer_facts_next}
+      (email, customer_id, orders, paid_orders, first_paid_at, last_paid_at, gross, refunded, net, typical_gap_days, refreshed_at)
+    SELECT CONVERT(g.email USING utf8mb4), g.customer_id, g.orders, g.paid_orders, g.first_paid_at, g.last_paid_at, g.gross, 0, g.gross,
+      ${GAP('g.paid_orders', 'g.first_paid_at', 'g.last_paid_at')}, ?
+    FROM {retain_shop_facts_guests} g
+    ${MERGE}`,
+  hposStageRefunds: `INSERT INTO {retain_shop_facts_refunds} (email, refunded) ${HPOS_REFUNDS}`,
+  legacyStageRefunds: `INSERT INTO {retain_shop_facts_refunds} (email, refunded) ${LEGACY_REFUNDS}`,
+  nextRefunds: `UPDATE {retain_shop_customer_facts_next} f JOIN {retain_shop_facts_refunds} x ON x.email = f.email
+    SET f.refunded = x.refunded, f.net = f.gross - x.refunded`,
   // Atomic: a reader sees the old table or the new one.
   swapFacts: `RENAME TABLE {retain_shop_customer_facts} TO {retain_shop_customer_facts_old},
     {retain_shop_customer_facts_next} TO {retain_shop_customer_facts},
     {retain_shop_customer_facts_old} TO {retain_shop_customer_facts_next}`,
 };
+
+/** The ALTER that drops or re-adds the next generation's secondary keys (their definitions come from nextKeys). */
+export const alterNextKeys = (prefix: string, clauses: string[]) => `ALTER TABLE \`${prefix}${NEXT}\` ${clauses.join(', ')}`;
 
 export const factsQueries = defineQueries({
   ...backfillQueries,

@@ -2,6 +2,9 @@ import type { ShopContext } from './context';
 import { NOT_REAL_ORDER_STATUSES } from './context';
 import type { CustomerReader } from './customers';
 import type { OrderReader } from './orders';
+import type { Connection } from '../db/pool';
+import type { Row } from '../db/sql';
+import { alterNextKeys } from './facts-queries';
 import type { ContactRef, CustomerFacts } from './types';
 import { birthdayValue, formatUnits, gmtDate, intId, money, normaliseEmail, sqlUtc, toUnits } from './values';
 
@@ -86,26 +89,55 @@ export function createFactsReader(ctx: ShopContext, orders: OrderReader, custome
     const asOf = sqlUtc(new Date(ctx.clock.now().getTime() - 1000));
     const stamp = sqlUtc(new Date(Math.floor(Date.now() / 1000) * 1000));
     const conn = await ctx.pool.getConnection();
+    let side: Connection | null = null;
     const lock = `${ctx.prefix}retain_shop_facts_backfill`;
+    let built = false;
     try {
       // The scratch tables are shared: one backfill at a time per shop.
       const [[got]] = (await conn.query(q.backfillLock, [lock])) as unknown as [[{ got: number | null }]];
       if (Number(got?.got) !== 1) throw new Error('another facts backfill holds the lock');
-      await conn.query(q.backfillSession);
-      for (const sql of [q.clearNext, q.clearRefunds, q.clearAccounts]) await conn.query(sql);
-      const flags = [ctx.paidStatuses, NOT_REAL_ORDER_STATUSES];
-      await conn.query(hpos ? q.hposStageRefunds : q.legacyStageRefunds);
-      await conn.query(hpos ? q.hposStageAccounts : q.legacyStageAccounts, flags);
-      await conn.query(q.nextFromAccounts, [stamp, ctx.birthdayKey, `${ctx.prefix}capabilities`]);
-      const [[orphans]] = (await conn.query(q.orphanCount)) as unknown as [[{ n: number | string }]];
-      if (Number(orphans?.n)) await conn.query(hpos ? q.hposNextFromOrphans : q.legacyNextFromOrphans, [stamp, ...flags]);
-      await conn.query(hpos ? q.hposNextFromGuests : q.legacyNextFromGuests, [stamp, ...flags]);
-      await conn.query(q.swapFacts);
-      // The previous generation and the scratch rows are not needed until the next backfill.
-      for (const sql of [q.clearNext, q.clearRefunds, q.clearAccounts]) await conn.query(sql);
+      side = await ctx.pool.getConnection();
+      // Each step's time goes to the debug log: on a big shop it says which scan to look at.
+      const steps: Record<string, number> = {};
+      const step = async (on: Connection, name: string, sql: string, params: unknown[] = []) => {
+        const t = Date.now();
+        const [res] = await on.query(sql, params);
+        steps[name] = Date.now() - t;
+        return res;
+      };
+      for (const c of [conn, side]) await c.query(q.backfillSession);
+      for (const sql of [q.clearAccounts, q.clearGuests, q.clearRefunds, q.dropNext, q.createNext]) await conn.query(sql);
+      const keys = secondaryKeys((await step(conn, 'keys', q.nextKeys, [ctx.prefix])) as Row[]);
+      if (keys.length) await step(conn, 'drop_keys', alterNextKeys(ctx.prefix, keys.map((k) => `DROP KEY \`${k.name}\``)));
+      const paid = ctx.paidStatuses;
+      const aggregates = [paid, paid, paid, paid, NOT_REAL_ORDER_STATUSES];
+      const sideBySide = await Promise.allSettled([
+        (async () => {
+          await step(conn, 'accounts', hpos ? q.hposStageAccounts : q.legacyStageAccounts, aggregates);
+          await step(conn, 'account_rows', q.nextFromAccounts, [stamp, ctx.birthdayKey, `${ctx.prefix}capabilities`]);
+        })(),
+        (async () => {
+          await step(side!, 'guests', hpos ? q.hposStageGuests : q.legacyStageGuests, aggregates);
+          await step(side!, 'refunds', hpos ? q.hposStageRefunds : q.legacyStageRefunds, [paid]);
+        })(),
+      ]);
+      for (const r of sideBySide) if (r.status === 'rejected') throw r.reason;
+      const [orphans] = (await step(conn, 'orphan_count', q.orphanCount)) as unknown as [{ n: number | string }];
+      if (Number(orphans?.n)) await step(conn, 'orphans', hpos ? q.hposStageOrphans : q.legacyStageOrphans, aggregates);
+      await step(conn, 'guest_rows', q.nextFromGuests, [stamp]);
+      await step(conn, 'refund_rows', q.nextRefunds);
+      if (keys.length) await step(conn, 'add_keys', alterNextKeys(ctx.prefix, keys.map((k) => k.add)));
+      await step(conn, 'swap', q.swapFacts);
+      built = true;
+      ctx.log.debug({ steps_ms: steps }, 'customer facts backfill steps');
+      // The scratch rows are not needed until the next backfill.
+      for (const sql of [q.clearAccounts, q.clearGuests, q.clearRefunds]) await conn.query(sql);
     } finally {
+      // A failed run leaves the next generation as migrations expect it: an empty copy of the live table.
+      if (!built) for (const sql of [q.dropNext, q.createNext]) await conn.query(sql).catch(() => undefined);
       await conn.query(q.backfillUnlock, [lock]).catch(() => undefined);
       conn.release();
+      side?.release();
     }
     await setState('facts_cursor', asOf);
     const [c] = await ctx.rows(q.count);
@@ -167,3 +199,15 @@ export function createFactsReader(ctx: ShopContext, orders: OrderReader, custome
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/** information_schema.STATISTICS rows (one per key column, in order) as DROP-able names and ADD clauses. */
+function secondaryKeys(rows: Row[]): Array<{ name: string; add: string }> {
+  const keys = new Map<string, { unique: boolean; columns: string[] }>();
+  for (const r of rows) {
+    const name = String(r.name);
+    const key = keys.get(name) ?? { unique: Number(r.non_unique) === 0, columns: [] };
+    key.columns.push(`\`${String(r.col)}\`${r.sub_part === null || r.sub_part === undefined ? '' : `(${Number(r.sub_part)})`}`);
+    keys.set(name, key);
+  }
+  return [...keys].map(([name, k]) => ({ name, add: `ADD ${k.unique ? 'UNIQUE ' : ''}KEY \`${name}\` (${k.columns.join(', ')})` }));
+}

@@ -117,4 +117,28 @@ export const shopMigrations: Migration[] = [
       )`),
     ],
   },
+  {
+    version: 104,
+    name: 'shop facts: guests staged apart, refunds summed per contact',
+    statements: [
+      // The backfill stages guests and refunds on a second connection while accounts are read, and
+      // merges them at the end; the per-order refunds table and the accounts' refund columns go.
+      'DROP TABLE IF EXISTS {retain_shop_facts_refunds}',
+      'ALTER TABLE {retain_shop_facts_accounts} DROP COLUMN refunded, DROP COLUMN net',
+      // Keyed by the e-mail's bytes (see facts-queries.ts: binary grouping).
+      table(`CREATE TABLE {retain_shop_facts_guests} (
+        email VARBINARY(764) NOT NULL PRIMARY KEY,
+        customer_id BIGINT UNSIGNED NOT NULL DEFAULT 0,
+        orders INT NOT NULL,
+        paid_orders INT NOT NULL,
+        first_paid_at DATETIME NULL,
+        last_paid_at DATETIME NULL,
+        gross DECIMAL(26,8) NOT NULL
+      )`),
+      table(`CREATE TABLE {retain_shop_facts_refunds} (
+        email VARCHAR(191) NOT NULL PRIMARY KEY,
+        refunded DECIMAL(26,8) NOT NULL
+      )`),
+    ],
+  },
 ];
