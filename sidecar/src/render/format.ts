@@ -52,7 +52,8 @@ export function wooMoney(n: number, env: FormatEnv, currency = env.currency): st
   const [int, frac] = Math.abs(n).toFixed(env.decimals).split('.');
   const number = groupThousands(int!, env.thousandSeparator) + (frac ? env.decimalSeparator + frac : '');
   const sym = currencySymbol(currency);
-  const body = { left: sym + number, right: number + sym, left_space: `${sym}\u00a0${number}`, right_space: `${number}\u00a0${sym}` }[env.currencyPosition] ?? sym + number;
+  const pos = env.currencyPosition;
+  const body = pos === 'right' ? number + sym : pos === 'left_space' ? `${sym}\u00a0${number}` : pos === 'right_space' ? `${number}\u00a0${sym}` : sym + number;
   return n < 0 ? `-${body}` : body;
 }
 
@@ -193,9 +194,24 @@ function safeDecode(s: string): string {
  * utm_campaign=<flow>-<step> (an optional argument adds utm_content). Existing parameters are kept
  * byte for byte, so signed tokens stay valid, and a utm_* already present wins. The fragment stays last.
  */
+const taggedUrls = new Map<string, string>();
 export function productUrl(url: unknown, env: Pick<FormatEnv, 'flow' | 'step'>, content?: unknown): string {
   if (url === null || url === undefined || url === '') return '';
+  // The same products recur in email after email (and twice in each line item): remember the answers.
   const raw = String(url);
+  const campaign = `${env.flow}-${env.step}`;
+  // Length prefixes keep the key unambiguous whatever the address holds.
+  const key = `${raw.length}:${raw}${campaign.length}:${campaign}${content === undefined || content === null ? '' : `=${String(content)}`}`;
+  let tagged = taggedUrls.get(key);
+  if (tagged === undefined) {
+    tagged = tagUrl(raw, env, content);
+    if (taggedUrls.size >= 5_000) taggedUrls.clear();
+    taggedUrls.set(key, tagged);
+  }
+  return tagged;
+}
+
+function tagUrl(raw: string, env: Pick<FormatEnv, 'flow' | 'step'>, content?: unknown): string {
   if (!/^https?:\/\//i.test(raw)) return raw;
   // "https://shop.test" gets its root path before the query: "https://shop.test/?utm_…".
   const s = /^https?:\/\/[^/?#]+$/i.test(raw) ? `${raw}/` : /^https?:\/\/[^/?#]+[?#]/i.test(raw) ? raw.replace(/^(https?:\/\/[^/?#]+)/i, '$1/') : raw;

@@ -127,6 +127,21 @@ function pluralRules(locale: string): Intl.PluralRules {
   return p;
 }
 
+/** The value `translate` starts from: the language's, else English's (undefined when neither has one). */
+function find(bundles: Map<string, StringsBundle>, language: string, key: string): unknown {
+  const value = lookup(bundles.get(language.toLowerCase())?.strings ?? {}, key);
+  return value === undefined || value === null || value === '' ? lookup(bundles.get(FALLBACK_LANGUAGE)?.strings ?? {}, key) : value;
+}
+
+/**
+ * What `translate` gives for `key` whatever the arguments and locale: the text of a string without
+ * placeholders; null for plural forms, placeholders and keys that are missing (those stay errors at render).
+ */
+export function fixedTranslation(bundles: Map<string, StringsBundle>, language: string, key: string): string | null {
+  const value = find(bundles, language, key);
+  return typeof value === 'string' && !value.includes('[[') && !value.includes('{{') ? value : null;
+}
+
 /**
  * Translates `key` into `language`, falling back to English, then fills `{{ name }}` placeholders.
  * A key missing in English too is an error (a typo in a template must not send an email).
@@ -138,8 +153,7 @@ export function translate(
   key: string,
   args: Record<string, unknown>,
 ): string {
-  let value = lookup(bundles.get(language.toLowerCase())?.strings ?? {}, key);
-  if (value === undefined || value === null || value === '') value = lookup(bundles.get(FALLBACK_LANGUAGE)?.strings ?? {}, key);
+  let value = find(bundles, language, key);
   if (value === undefined || value === null) throw new Error(`no translation for "${key}" (strings/${FALLBACK_LANGUAGE}.json)`);
   if (typeof value === 'object' && !Array.isArray(value)) {
     const forms = value as Record<string, unknown>;
@@ -150,6 +164,8 @@ export function translate(
     value = forms[form] ?? forms.other;
   }
   if (typeof value !== 'string') throw new Error(`"${key}" is not a string`);
+  // Most strings have nothing to fill in (and the rest are filled per line item).
+  if (!value.includes('[[') && !value.includes('{{')) return value;
   const text = (raw: unknown) => (raw === null || raw === undefined ? '' : typeof raw === 'number' ? numberFormat(locale).format(raw) : String(raw));
   const need = (name: string) => {
     if (!Object.prototype.hasOwnProperty.call(args, name)) throw new Error(`"${key}" needs "${name}"`);

@@ -5,7 +5,7 @@ import { Liquid, type Template } from 'liquidjs';
 import YAML from 'yaml';
 import { FILTER_NAMES, RENDER_ENV, registerFilters, type RenderEnv } from './filters';
 import type { FormatEnv } from './format';
-import { loadStrings, resolveLanguage, type StringsBundle } from './i18n';
+import { fixedTranslation, loadStrings, resolveLanguage, type StringsBundle } from './i18n';
 import { htmlToText } from './text-part';
 
 export interface RenderedEmail {
@@ -38,14 +38,36 @@ const SIDE_OUTPUT = /\{\{-?\s*(direction|align|align_end)\s*-?\}\}/g;
 /** A copy of the markup for one direction: `{{ align }}` and its kin become words (each is one render node less). */
 const bakeSides = (markup: string, dir: Direction) => markup.replace(SIDE_OUTPUT, (_m, k: keyof (typeof SIDES)['ltr']) => SIDES[dir][k]);
 
+/** `{{ 'key' | t }}`: a string no recipient changes, so each language's text is written into its edition at load. */
+const FIXED_STRING = /\{\{\s*(['"])([\w.-]+)\1\s*\|\s*t\s*\}\}/g;
+/** liquidjs's `escape`, which the HTML engine applies to every output. */
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+
+/** A template as one language in one direction renders it: its fixed strings and sides written in. */
+interface EditionParts {
+  /** Text when nothing in it varies by recipient, so no render is needed. */
+  subject: Template[] | string;
+  preheader: Template[] | string;
+  body: Template[];
+}
+
 interface ParsedTemplate {
-  subject: Template[];
-  preheader: Template[];
-  /** The body once per direction (see bakeSides). */
-  body: Record<Direction, Template[]>;
+  /** Front matter texts and the inlined body, kept for the editions parsed on first use. */
+  subjectSource: string;
+  preheaderSource: string;
+  /** The body's file (shipped templates), or its inlined markup (an admin's edit). */
+  bodyFile: string | undefined;
+  preparedBody: string;
+  /** Parses per edition (see Edition), keyed by its key. */
+  editions: Map<string, EditionParts>;
   /** Front matter `requires`: context keys that must be set (not null) for this step. */
   requires: string[];
 }
+
+/** Subject and preheader are one line; text with no Liquid left in it needs no render. */
+const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
+const hasLiquid = (s: string) => s.includes('{{') || s.includes('{%');
 
 // Limits that keep one bad template from hanging or exhausting the sidecar (liquidjs counts
 // them cooperatively; see its security model). renderLimit is milliseconds per render.
@@ -89,8 +111,12 @@ export function inlineStyles(source: string, css: string): string {
   return juice.inlineContent(source, css, { applyStyleTags: false, removeStyleTags: false, preserveMediaQueries: true, applyWidthAttributes: true, applyHeightAttributes: false, xmlMode: false });
 }
 
-/** The text part needs neither the head nor inline styles, and tokenizing them doubles its cost. */
-const textSource = (html: string) => html.replace(/<head>[\s\S]*?<\/head>/i, '').replace(/ style="[^"]*"/g, '');
+/**
+ * The text part reads only `class` and `href`: the head, inline styles and the layout attributes
+ * of the markup would only be tokenized (about a third of its cost) to be dropped.
+ */
+const TEXT_UNUSED_ATTRIBUTES = / (?:style|role|width|height|cellpadding|cellspacing|border|dir|align|valign|bgcolor|alt|src)="[^"]*"/g;
+const textSource = (html: string) => html.replace(/<head>[\s\S]*?<\/head>/i, '').replace(TEXT_UNUSED_ATTRIBUTES, '');
 
 export function createEngine(files: Record<string, string>, escape: boolean, limits: Limits = LIMITS): Liquid {
   const engine = new Liquid({
@@ -133,7 +159,6 @@ export function createRenderer(templatesRoot: string, options: RendererOptions =
       .replace(/__align_end__/g, '{{ align_end }}')
       .replace(/__align__/g, '{{ align }}');
   const files: Record<string, string> = {};
-  const baked: Record<Direction, Record<string, string>> = { ltr: {}, rtl: {} };
   const sources = new Map<string, string>();
   for (const rel of existsSync(root) ? listTemplates(root) : []) {
     const source = readFileSync(path.join(root, rel), 'utf8');
@@ -141,23 +166,75 @@ export function createRenderer(templatesRoot: string, options: RendererOptions =
     // Front matter stays in `sources` for load() to read; liquid only ever sees the inlined body.
     const { body } = splitFrontMatter(source);
     files[rel] = prepare(body);
-    for (const dir of ['ltr', 'rtl'] as const) baked[dir][rel] = bakeSides(files[rel], dir);
   }
   const bundles = loadStrings(path.join(root, 'strings'));
   const html = createEngine(files, true, limits);
-  const htmlFor: Record<Direction, Liquid> = { ltr: createEngine(baked.ltr, true, limits), rtl: createEngine(baked.rtl, true, limits) };
   const plain = createEngine(files, false, limits);
   const parsed = new Map<string, ParsedTemplate>();
+
+  /**
+   * Every template as one language (its strings file) in one direction reads it, with what does not
+   * vary by recipient written into the markup: the sides (bakeSides) and the fixed strings. Each
+   * such output is a Liquid node and a filter call less per render; a string with placeholders,
+   * plural forms or Liquid's own delimiters stays a `t` call.
+   */
+  interface Edition {
+    key: string;
+    engine: Liquid;
+    html(markup: string): string;
+    plain(text: string): string;
+  }
+  const editions = new Map<string, Edition>();
+  function edition(language: string, dir: Direction): Edition {
+    const key = `${language}|${dir}`;
+    let e = editions.get(key);
+    if (!e) {
+      const fixed = (k: string) => {
+        const text = fixedTranslation(bundles, language, k);
+        return text === null || /[{}%]/.test(text) ? null : text;
+      };
+      const bake = (markup: string, escape: boolean) =>
+        markup.replace(FIXED_STRING, (m, _q, k: string) => {
+          const text = fixed(k);
+          return text === null ? m : escape ? escapeHtml(text) : text;
+        });
+      const htmlOf = (markup: string) => bake(bakeSides(markup, dir), true);
+      const own = Object.fromEntries(Object.entries(files).map(([rel, markup]) => [rel, htmlOf(markup)]));
+      e = { key, engine: createEngine(own, true, limits), html: htmlOf, plain: (text) => bake(text, false) };
+      editions.set(key, e);
+    }
+    return e;
+  }
+
+  /** Plain text (subject, preheader) in an edition: the text itself when no Liquid is left in it. */
+  function plainParts(ed: Edition, source: string): Template[] | string {
+    const text = ed.plain(source);
+    return hasLiquid(text) ? plain.parse(text) : oneLine(text);
+  }
+
+  function partsFor(t: ParsedTemplate, ed: Edition, name: string): EditionParts {
+    let parts = t.editions.get(ed.key);
+    if (!parts) {
+      const body = t.bodyFile !== undefined ? ed.engine.parse(ed.html(files[t.bodyFile]!), t.bodyFile) : ed.engine.parse(ed.html(t.preparedBody), name);
+      parts = { subject: plainParts(ed, t.subjectSource), preheader: plainParts(ed, t.preheaderSource), body };
+      t.editions.set(ed.key, parts);
+    }
+    return parts;
+  }
 
   function compile(name: string, source: string, bodyFile?: string): ParsedTemplate {
     const { meta, body } = splitFrontMatter(source);
     if (!meta.subject) throw new Error('front matter needs a subject');
+    const subjectSource = String(meta.subject);
+    const preheaderSource = String(meta.preheader ?? '');
+    const preparedBody = bodyFile !== undefined ? files[bodyFile]! : prepare(body);
+    // Parsed here so a broken template fails when it is loaded or saved; editions parse on first use
+    // (what they write in is plain text, so it cannot break a template that parses).
+    plain.parse(subjectSource);
+    plain.parse(preheaderSource);
+    html.parse(preparedBody, bodyFile ?? name);
     return {
-      subject: plain.parse(String(meta.subject)),
-      preheader: plain.parse(String(meta.preheader ?? '')),
-      body: Object.fromEntries((['ltr', 'rtl'] as const).map((dir) => [
-        dir, htmlFor[dir].parse(bodyFile !== undefined ? baked[dir][bodyFile]! : bakeSides(prepare(body), dir), bodyFile ?? name),
-      ])) as Record<Direction, Template[]>,
+      subjectSource, preheaderSource, bodyFile, preparedBody: bodyFile !== undefined ? '' : preparedBody, editions: new Map(),
       requires: Array.isArray(meta.requires) ? meta.requires.map(String) : [],
     };
   }
@@ -206,11 +283,13 @@ export function createRenderer(templatesRoot: string, options: RendererOptions =
       // Globals reach {% render %} partials too, whose scope is otherwise isolated; the filter
       // environment sits under a symbol no template can name.
       const globals = { ...scope, [RENDER_ENV]: env };
+      const ed = edition(vars.language as string, vars.direction as Direction);
+      const parts = partsFor(t, ed, name);
       // Every tag, filter and partial is synchronous; liquidjs's async path costs a promise per node.
-      const subject = plain.renderSync(opts.subject ? subjectTemplate(opts.subject) : t.subject, scope, { globals }).replace(/\s+/g, ' ').trim();
-      const preheader = plain.renderSync(t.preheader, scope, { globals }).replace(/\s+/g, ' ').trim();
-      const dir = vars.direction as Direction;
-      const body = htmlFor[dir].renderSync(t.body[dir], { ...scope, subject, preheader }, { globals: { ...globals, subject, preheader } });
+      const renderPlain = (tpl: Template[] | string) => (typeof tpl === 'string' ? tpl : oneLine(plain.renderSync(tpl, scope, { globals })));
+      const subject = opts.subject ? oneLine(plain.renderSync(subjectTemplate(opts.subject), scope, { globals })) : renderPlain(parts.subject);
+      const preheader = renderPlain(parts.preheader);
+      const body = ed.engine.renderSync(parts.body, { ...scope, subject, preheader }, { globals: { ...globals, subject, preheader } });
       const empty = /\s(?:href|src)="\s*"/.exec(body);
       if (empty) throw new Error(`an empty link or image address (${empty[0].trim()}): a variable it names is empty`);
       return { subject, preheader, html: body, text: htmlToText(textSource(body)), language: vars.language as string, direction: vars.direction as 'ltr' | 'rtl' };

@@ -13,7 +13,7 @@ const COLUMN_GAP = '   ';
 /** Elements whose content never reaches the text part. */
 const SKIPPED_TAGS = new Set(['head', 'title', 'style', 'script', 'noscript', 'template', 'img']);
 /** Classes the templates set on what the text part leaves out (the preheader, image-only links). */
-const SKIPPED_CLASSES = ['preheader', 'text-skip'];
+const SKIPPED_CLASSES = new Set(['preheader', 'text-skip']);
 /** Blank lines around a block: 1 starts a new line, 2 leaves one empty line between. */
 const BLOCKS: Record<string, number> = {
   p: 2, h1: 2, h2: 2, h3: 2, h4: 2, h5: 2, h6: 2, ul: 2, ol: 2, blockquote: 2, pre: 2,
@@ -26,9 +26,11 @@ const TEXT_ONLY_LINK_CLASS = 'item-link';
 /** Links that stand on a line of their own (the answers of "what stopped you?"). */
 const OWN_LINE_LINK_CLASS = 'chip';
 
-const hasClass = (attrs: Record<string, string>, name: string) => (attrs.class ?? '').split(/\s+/).includes(name);
+const NO_CLASSES: string[] = [''];
+/** The words of a class attribute, split once per tag (the rules below ask up to four times). */
+const classesOf = (attrs: Record<string, string>) => (attrs.class ? attrs.class.split(/\s+/) : NO_CLASSES);
 /** HTML's collapsible whitespace; a no-break space is content and stays. */
-const collapse = (s: string) => s.replace(/[ \t\r\n\f]+/g, ' ');
+const collapse = (s: string) => (s === '\n' ? ' ' : s.replace(/[ \t\r\n\f]+/g, ' '));
 
 /** Greedy word wrap at spaces; a word longer than the width (a URL) keeps its own line whole. */
 export function wrap(line: string, width = WIDTH): string[] {
@@ -72,9 +74,9 @@ interface OpenLink {
 }
 
 /** The address of a link the text part prints; none for page anchors, scripts and line items' own links. */
-function printedHref(attrs: Record<string, string>): string | null {
-  const href = (attrs.href ?? '').trim();
-  return href && !/^(#|javascript:)/i.test(href) && !hasClass(attrs, TEXT_ONLY_LINK_CLASS) ? href : null;
+function printedHref(href: string, classes: string[]): string | null {
+  href = href.trim();
+  return href && !/^(#|javascript:)/i.test(href) && !classes.includes(TEXT_ONLY_LINK_CLASS) ? href : null;
 }
 
 interface DataTable {
@@ -117,22 +119,28 @@ export function htmlToText(html: string): string {
     settleBreaks();
     append(text);
   };
-  const link = (attrs: Record<string, string>): OpenLink | null => {
-    const href = printedHref(attrs);
+  const link = (attrs: Record<string, string>, classes: string[]): OpenLink | null => {
+    const href = printedHref(attrs.href ?? '', classes);
     return href === null ? null : { href, start: line.length };
   };
 
   const parser = new Parser(
     {
       onopentag(name, attrs) {
-        const skips = skipDepth > 0 || SKIPPED_TAGS.has(name) || SKIPPED_CLASSES.some((c) => hasClass(attrs, c));
+        if (skipDepth > 0) {
+          stack.push({ skips: true, block: 0, link: null, table: false });
+          skipDepth++;
+          return;
+        }
+        const classes = classesOf(attrs);
+        const skips = SKIPPED_TAGS.has(name) || classes.some((c) => SKIPPED_CLASSES.has(c));
         const entry = { skips, block: 0, link: null as OpenLink | null, table: false };
         stack.push(entry);
         if (skips) {
           skipDepth++;
           return;
         }
-        if (name === 'table' && hasClass(attrs, DATA_TABLE_CLASS) && !table) {
+        if (name === 'table' && classes.includes(DATA_TABLE_CLASS) && !table) {
           requestBreaks(2);
           table = { rows: [], cell: null };
           entry.table = true;
@@ -145,21 +153,21 @@ export function htmlToText(html: string): string {
             if (!table.rows.length) table.rows.push([]);
             table.rows[table.rows.length - 1]!.push(table.cell);
           } else if (name === 'br') flushLine();
-          else if (name === 'a') entry.link = link(attrs);
+          else if (name === 'a') entry.link = link(attrs, classes);
           return;
         }
         if (name === 'br') {
           flushLine();
           return;
         }
-        const block = name === 'a' && hasClass(attrs, OWN_LINE_LINK_CLASS) ? 1 : BLOCKS[name] ?? 0;
+        const block = name === 'a' && classes.includes(OWN_LINE_LINK_CLASS) ? 1 : BLOCKS[name] ?? 0;
         if (block) {
           entry.block = block;
           requestBreaks(block);
         }
         if (name === 'li') write('* ');
         if (name === 'hr') write('-'.repeat(24));
-        if (name === 'a') entry.link = link(attrs);
+        if (name === 'a') entry.link = link(attrs, classes);
       },
       ontext(text) {
         if (skipDepth > 0) return;
