@@ -52,22 +52,20 @@ export const recommendationQueries = defineQueries({
     WHERE o.post_type = 'shop_order' AND o.post_status IN (?) AND o.post_date >= ? AND o.post_date_gmt >= ?
     GROUP BY pid ORDER BY orders DESC, pid LIMIT ?`,
 
-  // Products a contact has bought (paid orders), newest first.
-  hposPurchased: `SELECT DISTINCT CAST(m.meta_value AS UNSIGNED) AS pid, m.meta_key FROM (
-      (SELECT id FROM {wc_orders} WHERE billing_email = ? AND type = 'shop_order' AND status IN (?))
-      UNION
-      (SELECT id FROM {wc_orders} WHERE customer_id = ? AND customer_id > 0 AND type = 'shop_order' AND status IN (?))
-    ) o
-    JOIN {woocommerce_order_items} i ON i.order_id = o.id AND i.order_item_type = 'line_item'
-    JOIN {woocommerce_order_itemmeta} m ON m.order_item_id = i.order_item_id AND m.meta_key IN ('_product_id', '_variation_id')`,
-  legacyPurchased: `SELECT DISTINCT CAST(m.meta_value AS UNSIGNED) AS pid, m.meta_key FROM (
-      (SELECT order_id FROM {retain_shop_order_index} WHERE email = ?)
-      UNION
-      (SELECT order_id FROM {retain_shop_order_index} WHERE customer_id = ? AND customer_id > 0)
-    ) x
-    JOIN {posts} o ON o.ID = x.order_id AND o.post_status IN (?)
-    JOIN {woocommerce_order_items} i ON i.order_id = o.ID AND i.order_item_type = 'line_item'
-    JOIN {woocommerce_order_itemmeta} m ON m.order_item_id = i.order_item_id AND m.meta_key IN ('_product_id', '_variation_id')`,
+  // Products a contact has bought, with the newest order of each: their paid orders first (e-mail and
+  // account indexes), then those orders' products from retain_shop_order_products up to its cursor,
+  // live from the item meta above it (see lifecycle-queries.ts). Parents only, as stored there: the
+  // exclusion compares parents, and a variation seeds as its parent.
+  hposPaidOrderIds: `SELECT id FROM {wc_orders} WHERE billing_email = ? AND type = 'shop_order' AND status IN (?)
+    UNION SELECT id FROM {wc_orders} WHERE customer_id = ? AND customer_id > 0 AND type = 'shop_order' AND status IN (?)`,
+  legacyPaidOrderIds: `SELECT x.order_id AS id FROM (
+      SELECT order_id FROM {retain_shop_order_index} WHERE email = ?
+      UNION SELECT order_id FROM {retain_shop_order_index} WHERE customer_id = ? AND customer_id > 0
+    ) x JOIN {posts} o ON o.ID = x.order_id AND o.post_status IN (?)`,
+  storedOrderProducts: `SELECT product_id AS pid, MAX(order_id) AS newest FROM {retain_shop_order_products} WHERE order_id IN (?) GROUP BY product_id`,
+  liveOrderProducts: `SELECT CAST(m.meta_value AS UNSIGNED) AS pid, MAX(i.order_id) AS newest FROM {woocommerce_order_items} i
+    JOIN {woocommerce_order_itemmeta} m ON m.order_item_id = i.order_item_id AND m.meta_key = '_product_id'
+    WHERE i.order_id IN (?) AND i.order_item_type = 'line_item' GROUP BY pid`,
   orderProducts: `SELECT DISTINCT CAST(m.meta_value AS UNSIGNED) AS pid, m.meta_key FROM {woocommerce_order_items} i
     JOIN {woocommerce_order_itemmeta} m ON m.order_item_id = i.order_item_id AND m.meta_key IN ('_product_id', '_variation_id')
     WHERE i.order_id = ? AND i.order_item_type = 'line_item'`,

@@ -50,16 +50,31 @@ export function createRecommendationReader(ctx: ShopContext, orders: OrderReader
     return lists;
   }
 
+  /** Parent products of the contact's paid orders, most recently bought first. */
   async function purchased(contact: ContactRef): Promise<Set<number>> {
     const email = normaliseEmail(contact.email) ?? '';
     const customerId = intId(contact.customerId);
     if (!email && !customerId) return new Set();
     const hpos = await ctx.hpos();
     if (!hpos) await orders.syncIndex();
-    const rows = hpos
-      ? await ctx.rows(q.hposPurchased, [email, ctx.paidStatuses, customerId, ctx.paidStatuses])
-      : await ctx.rows(q.legacyPurchased, [email, customerId, ctx.paidStatuses]);
-    return new Set(rows.map((r) => intId(r.pid)).filter(Boolean));
+    const ids = (hpos
+      ? await ctx.rows(q.hposPaidOrderIds, [email, ctx.paidStatuses, customerId, ctx.paidStatuses])
+      : await ctx.rows(q.legacyPaidOrderIds, [email, customerId, ctx.paidStatuses])).map((r) => Number(r.id));
+    if (!ids.length) return new Set();
+    const [cur] = await ctx.rows(ctx.q.facts.stateGet, ['order_products_cursor']);
+    const cursor = Number(cur?.value ?? 0);
+    const stored = ids.filter((id) => id <= cursor);
+    const live = ids.filter((id) => id > cursor);
+    const newest = new Map<number, number>();
+    for (const r of [
+      ...(stored.length ? await ctx.rows(q.storedOrderProducts, [stored]) : []),
+      ...(live.length ? await ctx.rows(q.liveOrderProducts, [live]) : []),
+    ]) {
+      const pid = intId(r.pid);
+      if (pid) newest.set(pid, Math.max(newest.get(pid) ?? 0, Number(r.newest)));
+    }
+    // Most recently bought first: when they seed the recommendations, the latest purchase leads.
+    return new Set([...newest].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([pid]) => pid));
   }
 
   function replenishable(p: Product): boolean {

@@ -242,6 +242,26 @@ describe('shop reader on a generated shop', () => {
     }
   });
 
+  it('recommends the same whether a contact\'s purchases are read live or from retain_shop_order_products', async () => {
+    for (const storage of ['hpos', 'legacy'] as const) {
+      const db = dbs[storage]!;
+      const reader = readers[storage]!;
+      // Buyers with several orders, so exclusion by what they bought matters.
+      const [buyers] = await db.shopPool.query<Row[]>('SELECT email, customer_id FROM shop_retain_shop_customer_facts WHERE paid_orders >= 2 ORDER BY email LIMIT 25');
+      expect(buyers.length).toBe(25);
+      const recs = async () => {
+        const out: unknown[] = [];
+        for (const b of buyers) out.push(await reader.recommendations.forContact({ email: String(b.email), customerId: Number(b.customer_id) || null }, 6));
+        return out;
+      };
+      await db.shopPool.query(`DELETE FROM shop_retain_shop_state WHERE name LIKE 'order_products_%'`);
+      await db.shopPool.query('TRUNCATE TABLE shop_retain_shop_order_products');
+      const live = await recs();
+      expect(await reader.lifecycle.syncOrderProducts()).toBeGreaterThan(0);
+      expect(await recs()).toEqual(live);
+    }
+  });
+
   it('reads purchase histories from retain_shop_order_products exactly as from the item meta, and re-reads edited orders', async () => {
     const { lifecycleQueries } = await import('../../../sidecar/src/shop/lifecycle-queries');
     const q = lifecycleQueries('shop_');
