@@ -83,10 +83,14 @@ export const lifecycleQueries = defineQueries({
     ) x GROUP BY 1, 2, 3`),
 
   // Batched key access for the history: the stored half's order ids are sorted before the order
-  // lookups, so the orders table is read in key order (about a third faster at 1M customers).
+  // lookups, so the orders table is read in key order (about a third faster at 1M customers). The
+  // four sorts of the window passes keep whole rows in a 64 MB buffer instead of re-reading each
+  // row by position from the temporary table afterwards (47 s → 41 s at 1M customers).
   historySession: `SET SESSION join_cache_level = 6, optimizer_switch = 'mrr=on,mrr_sort_keys=on,join_cache_bka=on',
-    join_buffer_size = 67108864, mrr_buffer_size = 67108864`,
-  historySessionReset: `SET SESSION join_cache_level = DEFAULT, optimizer_switch = DEFAULT, join_buffer_size = DEFAULT, mrr_buffer_size = DEFAULT`,
+    join_buffer_size = 67108864, mrr_buffer_size = 67108864, sort_buffer_size = 67108864, max_length_for_sort_data = 8192,
+    tmp_table_size = 268435456, max_heap_table_size = 268435456`,
+  historySessionReset: `SET SESSION join_cache_level = DEFAULT, optimizer_switch = DEFAULT, join_buffer_size = DEFAULT, mrr_buffer_size = DEFAULT,
+    sort_buffer_size = DEFAULT, max_length_for_sort_data = DEFAULT, tmp_table_size = DEFAULT, max_heap_table_size = DEFAULT`,
   // retain_shop_order_products upkeep: orders in (cursor, upTo] by the items' order index; then the
   // orders up to the cursor changed since the last catch-up, re-read whole.
   orderProductsCatchUp: LINE_PRODUCTS('i.order_id > ? AND i.order_id <= ?'),
