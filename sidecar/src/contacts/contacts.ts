@@ -139,6 +139,12 @@ export function createContactStore(prefix: string, clock: Clock) {
       return rows[0] ? String(rows[0].reason) : null;
     },
 
+    /** Suppression reasons by e-mail hash (emailHash), for the hashes that are suppressed. */
+    async suppressionReasons(db: Db, hashes: string[]): Promise<Map<string, string>> {
+      const [rows] = await db.query<Row[]>(q.suppressionsByHash, [hashes]);
+      return new Map(rows.map((r) => [String(r.email_hash), String(r.reason)]));
+    },
+
     async addTimeline(db: Db, contactId: number, entry: TimelineEntry, at = clock.now()): Promise<void> {
       await db.query(q.addTimeline, [contactId, at, entry.kind, entry.flow ?? null, entry.step ?? null, entry.detail ? JSON.stringify(entry.detail) : null]);
     },

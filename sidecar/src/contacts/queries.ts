@@ -27,6 +27,7 @@ export const contactQueries = defineQueries({
   consentHistory: `SELECT purpose, state, source, text, text_version, ip, event_id, recorded_at FROM {retain_consents} WHERE contact_id = ? ORDER BY recorded_at, id`,
   suppress: `INSERT IGNORE INTO {retain_suppressions} (email_hash, reason, source, created_at) VALUES (?, ?, ?, ?)`,
   isSuppressed: `SELECT reason FROM {retain_suppressions} WHERE email_hash = ?`,
+  suppressionsByHash: `SELECT email_hash, reason FROM {retain_suppressions} WHERE email_hash IN (?)`,
   addTimeline: `INSERT INTO {retain_timeline} (contact_id, at, kind, flow, step, detail) VALUES (?, ?, ?, ?, ?, ?)`,
   timeline: `SELECT at, kind, flow, step, detail FROM {retain_timeline} WHERE contact_id = ? ORDER BY at, id`,
   // Privacy: what we hold about one contact, and its erasure.

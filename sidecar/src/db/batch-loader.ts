@@ -3,8 +3,8 @@
  * runner starts a batch of jobs at once, and each send would otherwise read its own rows one
  * round trip at a time. A key the query does not return resolves to null.
  */
-export function batchLoader<V>(load: (keys: number[]) => Promise<Map<number, V>>): (key: number) => Promise<V | null> {
-  let pending: Map<number, Array<{ resolve: (v: V | null) => void; reject: (err: unknown) => void }>> | null = null;
+export function batchLoader<V, K extends number | string = number>(load: (keys: K[]) => Promise<Map<K, V>>): (key: K) => Promise<V | null> {
+  let pending: Map<K, Array<{ resolve: (v: V | null) => void; reject: (err: unknown) => void }>> | null = null;
 
   function flush(): void {
     const batch = pending!;

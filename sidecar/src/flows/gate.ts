@@ -1,4 +1,5 @@
-import type { Contact, ContactStore } from '../contacts/contacts';
+import { emailHash, type Contact, type ContactStore } from '../contacts/contacts';
+import { batchLoader } from '../db/batch-loader';
 import type { Db } from '../db/pool';
 import type { Job } from '../schedule/jobs';
 import type { FlowDefinition } from './definitions';
@@ -43,15 +44,32 @@ export type SendGate = ReturnType<typeof createSendGate>;
 /** Not sent, with a reason: the contact leaves the flow, or (`continue`) the flow goes on to its next step. */
 export const skip = (reason: string, then: 'exit' | 'continue' = 'exit'): GateDecision => ({ send: false, reason, exit: then === 'exit' });
 
+/**
+ * The suppression list, read for the sends that reach the gate in the same turn with one query
+ * (per database handle); each still reads it right before its own send.
+ */
+function suppressionLookup(contacts: ContactStore): (db: Db, email: string) => Promise<string | null> {
+  const loaders = new WeakMap<Db, (hash: string) => Promise<string | null>>();
+  return (db, email) => {
+    let load = loaders.get(db);
+    if (!load) {
+      load = batchLoader<string, string>((hashes) => contacts.suppressionReasons(db, hashes));
+      loaders.set(db, load);
+    }
+    return load(emailHash(email));
+  };
+}
+
 /** The rules every email passes, in order: whom, which flow, and may we write to them at all. */
 export function coreChecks(contacts: ContactStore): GateCheck[] {
+  const suppressionReason = suppressionLookup(contacts);
   return [
     async ({ contact }) => (contact ? null : skip('contact_missing')),
     async ({ enrollment }) => (enrollment && enrollment.status === 'active' ? null : skip('enrollment_ended', 'continue')),
     async ({ flow }) => (flow ? null : skip('flow_removed')),
     async ({ flow }) => (flow!.enabled ? null : skip('flow_disabled')),
     async ({ db, contact }) => {
-      const suppressed = await contacts.suppressionReason(db, contact!.email);
+      const suppressed = await suppressionReason(db, contact!.email);
       return suppressed ? skip(`suppressed_${suppressed}`) : null;
     },
     async ({ flow, contact }) => {

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock';
 import type { Db } from '../db/pool';
-import type { Result, Row } from '../db/sql';
+import { multiRow, type Result, type Row } from '../db/sql';
 import { messageQueries } from './queries';
 
 export type MessageStatus = 'sending' | 'submitted' | 'delivered' | 'failed';
@@ -23,6 +23,8 @@ const toMessage = (r: Row): MessageRecord => ({
   createdAt: r.created_at,
 });
 
+export interface NewMessage { jobId: number; contactId: number; flow: string; step: number; transport: string; subject: string }
+
 export type MessageStore = ReturnType<typeof createMessageStore>;
 
 /**
@@ -41,9 +43,25 @@ export function createMessageStore(prefix: string, clock: Clock) {
       const [rows] = await db.query<Row[]>(q.byJobs, [jobIds]);
       return new Map(rows.map((r) => [Number(r.job_id), toMessage(r)]));
     },
-    async create(db: Db, m: { jobId: number; contactId: number; flow: string; step: number; transport: string; subject: string }): Promise<number> {
+    async create(db: Db, m: NewMessage): Promise<number> {
       const [res] = await db.query<Result>(q.create, [m.jobId, m.contactId, m.flow, m.step, m.transport, m.subject.slice(0, 500), clock.now()]);
       return res.insertId;
+    },
+    /**
+     * Many `sending` rows in one autocommitted statement: all are written or none. Answers their
+     * ids in the order given, read back by job (auto-increment ids of one statement need not be
+     * consecutive).
+     */
+    async createMany(db: Db, ms: NewMessage[]): Promise<number[]> {
+      const now = clock.now();
+      await db.query(multiRow(q.create, ms.length), ms.flatMap((m) => [m.jobId, m.contactId, m.flow, m.step, m.transport, m.subject.slice(0, 500), now]));
+      const [rows] = await db.query<Row[]>(q.idsByJobs, [ms.map((m) => m.jobId)]);
+      const ids = new Map(rows.map((r) => [Number(r.job_id), Number(r.id)]));
+      return ms.map((m) => {
+        const id = ids.get(m.jobId);
+        if (id === undefined) throw new Error(`message row for job ${m.jobId} not found after inserting it`);
+        return id;
+      });
     },
     async markSending(db: Db, id: number, subject: string, transport: string): Promise<void> {
       await db.query(q.markSending, [subject.slice(0, 500), transport, id]);

@@ -3,6 +3,8 @@ import { defineQueries } from '../db/sql';
 export const messageQueries = defineQueries({
   create: `INSERT INTO {retain_messages} (job_id, contact_id, flow, step, transport, subject, status, created_at)
       VALUES (?, ?, ?, ?, ?, ?, 'sending', ?)`,
+  // After `create` expanded to many rows (multiRow): their ids, by job.
+  idsByJobs: `SELECT id, job_id FROM {retain_messages} WHERE job_id IN (?)`,
   byJob: `SELECT * FROM {retain_messages} WHERE job_id = ?`,
   byJobs: `SELECT * FROM {retain_messages} WHERE job_id IN (?)`,
   byId: `SELECT * FROM {retain_messages} WHERE id = ?`,

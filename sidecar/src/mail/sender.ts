@@ -2,6 +2,7 @@ import type { Clock } from '../clock';
 import { DAY } from '../clock';
 import type { ContactStore } from '../contacts/contacts';
 import { batchLoader } from '../db/batch-loader';
+import { coalescedWrites } from '../db/coalesced-writes';
 import type { Pool } from '../db/pool';
 import { sharedTransactions } from '../db/shared-transaction';
 import type { SendGate } from '../flows/gate';
@@ -14,7 +15,7 @@ import type { Job, JobStore } from '../schedule/jobs';
 import type { JobOutcome } from '../schedule/outcome';
 import type { StoreSettings } from '../shop/store-settings';
 import { signToken } from '../signing/tokens';
-import type { MessageStore } from './messages';
+import type { MessageStore, NewMessage } from './messages';
 import { TransportError, type Transport } from './transport';
 
 export interface SenderDeps {
@@ -58,6 +59,9 @@ export function createSender(d: SenderDeps) {
   const contactById = batchLoader((ids) => d.contacts.getMany(d.pool, ids));
   const enrollmentById = batchLoader((ids) => d.flows.enrollments(d.pool, ids));
   const messageByJob = batchLoader((ids) => d.messages.byJobs(d.pool, ids));
+  // The `sending` rows of sends that pass the gate together: one INSERT, one commit, before any
+  // of them reaches the provider.
+  const createMessage = coalescedWrites((ms: NewMessage[]) => d.messages.createMany(d.pool, ms), (m) => d.messages.create(d.pool, m));
 
   function unsubscribeUrl(contactId: number, messageId: number): string {
     const token = signToken(d.secret, { p: 'unsubscribe', c: contactId, m: messageId, x: Math.floor((d.clock.now().getTime() + UNSUBSCRIBE_TOKEN_TTL_MS) / 1000) });
@@ -132,7 +136,7 @@ export function createSender(d: SenderDeps) {
       // 3. Record the attempt, then render with links that name this message.
       const shop = await d.shopSettings();
       const messageId =
-        existing?.id ?? (await d.messages.create(d.pool, { jobId: job.id, contactId: contact!.id, flow: job.flow, step: job.step, transport: d.transport.name, subject: '' }));
+        existing?.id ?? (await createMessage({ jobId: job.id, contactId: contact!.id, flow: job.flow, step: job.step, transport: d.transport.name, subject: '' }));
       const unsubscribe = unsubscribeUrl(contact!.id, messageId);
       let context: Record<string, unknown>;
       try {
