@@ -129,7 +129,8 @@ const backfillQueries = {
   backfillLock: `SELECT GET_LOCK(CONCAT(DATABASE(), '.', ?), 600) AS got`,
   backfillUnlock: `SELECT RELEASE_LOCK(CONCAT(DATABASE(), '.', ?))`,
   // Per-group temporary tables of the account aggregates stay in memory, the guests' sort mostly so (this session only).
-  backfillSession: `SET SESSION tmp_table_size = 268435456, SESSION max_heap_table_size = 268435456, SESSION sort_buffer_size = 67108864`,
+  backfillSession: `SET SESSION tmp_table_size = 268435456, SESSION max_heap_table_size = 268435456, SESSION sort_buffer_size = 67108864,
+    SESSION max_length_for_sort_data = 8192`,
   // The next generation starts as an empty copy of the live table (so it has every migration's
   // columns and keys), loses its secondary keys while it fills, and gets them back sorted at the end:
   // a million rows go in about five times faster when only the primary key is kept up.
@@ -143,7 +144,8 @@ const backfillQueries = {
   clearRefunds: `TRUNCATE TABLE {retain_shop_facts_refunds}`,
   hposStageAccounts: STAGE_ACCOUNTS(HPOS_ORDERS),
   legacyStageAccounts: STAGE_ACCOUNTS(LEGACY_ORDERS),
-  // Accounts: customers by role, and every account with orders. Params: refreshed_at, birthday key, capabilities key.
+  // Accounts: customers by role, and every account with orders, in e-mail order (appended to the
+  // primary key rather than scattered through it). Params: refreshed_at, birthday key, capabilities key.
   // The usermeta rows come through the meta_key index, once per key, not per user.
   nextFromAccounts: `INSERT INTO {retain_shop_customer_facts_next}
       (email, customer_id, orders, paid_orders, first_paid_at, last_paid_at, gross, refunded, net, typical_gap_days, signup_at, birthday, refreshed_at)
@@ -157,6 +159,7 @@ const backfillQueries = {
     LEFT JOIN (SELECT user_id, MIN(meta_value) AS value FROM {usermeta} WHERE meta_key = ? GROUP BY user_id) b ON b.user_id = u.ID
     LEFT JOIN (SELECT DISTINCT user_id FROM {usermeta} WHERE meta_key = ? AND meta_value LIKE '%"customer"%') cu ON cu.user_id = u.ID
     WHERE u.user_email <> '' AND (a.customer_id IS NOT NULL OR cu.user_id IS NOT NULL)
+    ORDER BY 1
     ${MERGE}`,
   // Orders of deleted accounts count for their billing e-mail, as guest orders do.
   hposStageOrphans: STAGE_GUESTS({ ...HPOS_ORDERS, from: '{wc_orders} o' }, `o.customer_id IN ${ORPHANS}`),
