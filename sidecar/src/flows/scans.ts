@@ -260,9 +260,11 @@ export function createScans(d: { pool: Pool; prefix: string; clock: Clock; log: 
     /** Runs every scan for a shop day (today by default). Safe to repeat. */
     async run(day?: Ymd): Promise<ScanResult> {
       const date = day ?? (await today());
-      // Fresh facts and pairs first: segments and recommendations read them.
+      // Fresh facts, pairs and order products first: segments, recommendations (what a contact
+      // bought) and replenishment read them.
       await d.shop.facts.refresh();
       await d.shop.recommendations.minePairs();
+      await d.shop.lifecycle.syncOrderProducts();
       const entered: Record<string, number> = {};
       const at = d.clock.now();
       for (const name of Object.keys(scans) as ScanName[]) {
