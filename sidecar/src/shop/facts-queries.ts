@@ -131,6 +131,8 @@ const backfillQueries = {
   // Per-group temporary tables of the account aggregates stay in memory, the guests' sort mostly so (this session only).
   backfillSession: `SET SESSION tmp_table_size = 268435456, SESSION max_heap_table_size = 268435456, SESSION sort_buffer_size = 67108864,
     SESSION max_length_for_sort_data = 8192`,
+  backfillSessionReset: `SET SESSION tmp_table_size = DEFAULT, SESSION max_heap_table_size = DEFAULT, SESSION sort_buffer_size = DEFAULT,
+    SESSION max_length_for_sort_data = DEFAULT`,
   // The next generation starts as an empty copy of the live table (so it has every migration's
   // columns and keys), loses its secondary keys while it fills, and gets them back sorted at the end:
   // a million rows go in about five times faster when only the primary key is kept up.

@@ -136,8 +136,13 @@ export function createFactsReader(ctx: ShopContext, orders: OrderReader, custome
       // A failed run leaves the next generation as migrations expect it: an empty copy of the live table.
       if (!built) for (const sql of [q.dropNext, q.createNext]) await conn.query(sql).catch(() => undefined);
       await conn.query(q.backfillUnlock, [lock]).catch(() => undefined);
-      conn.release();
-      side?.release();
+      // Back to the pool with the server's defaults: a 64 MB sort buffer is for this job only.
+      for (const c of [conn, side]) {
+        if (!c) continue;
+        const reset = await c.query(q.backfillSessionReset).then(() => true, () => false);
+        if (reset) c.release();
+        else c.destroy();
+      }
     }
     await setState('facts_cursor', asOf);
     const [c] = await ctx.rows(q.count);
