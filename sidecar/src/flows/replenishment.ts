@@ -100,37 +100,53 @@ export function nextYear(day: string): string {
 /**
  * The reminders due on `today` (a shop day, YYYY-MM-DD). `cycleOf` gives a product's shop cycle:
  * a number of days, 'yearly' for occasion products, null (learned only) or undefined (not marked).
- * A contact's products with the same remind day go out in one email.
+ * A contact's products with the same remind day go out in one email. Histories are added one at a
+ * time, so a caller can stream them: only the few that fall due are kept.
  */
+export function dueReminderCollector(
+  cycleOf: (productId: number) => number | 'yearly' | null | undefined,
+  plan: Pick<ReplenishmentPlan, 'leadDays' | 'learn'>,
+  today: string,
+) {
+  const groups = new Map<string, DueReminder>();
+  const earliest = addDays(today, -(GRACE_DAYS - 1));
+  return {
+    add(h: PurchaseHistory): void {
+      const shopCycle = cycleOf(h.productId);
+      if (shopCycle === undefined) return;
+      let due: string;
+      if (shopCycle === 'yearly') due = nextYear(h.lastDay);
+      else {
+        const learned = plan.learn && h.learnedDays !== null && h.learnedDays >= MIN_LEARNED_DAYS ? Math.min(Math.round(h.learnedDays), MAX_CYCLE_DAYS) : null;
+        const days = learned ?? shopCycle;
+        if (days === null) return;
+        due = addDays(h.lastDay, days);
+      }
+      const lead = addDays(due, -plan.leadDays);
+      const remind = lead > h.lastDay ? lead : addDays(h.lastDay, 1);
+      if (remind < earliest || remind > today) return;
+      const key = `${h.email}\n${remind}`;
+      const g = groups.get(key);
+      if (!g) groups.set(key, { email: h.email, productIds: [h.productId], dueDay: due, remindDay: remind, lastDay: h.lastDay });
+      else if (g.productIds.length < MAX_PRODUCTS && !g.productIds.includes(h.productId)) {
+        g.productIds.push(h.productId);
+        if (due < g.dueDay) g.dueDay = due;
+      }
+    },
+    reminders(): DueReminder[] {
+      return [...groups.values()].map((g) => ({ ...g, productIds: [...g.productIds].sort((a, b) => a - b) }));
+    },
+  };
+}
+
+/** The same over a list of histories. */
 export function dueReminders(
   histories: PurchaseHistory[],
   cycleOf: (productId: number) => number | 'yearly' | null | undefined,
   plan: Pick<ReplenishmentPlan, 'leadDays' | 'learn'>,
   today: string,
 ): DueReminder[] {
-  const groups = new Map<string, DueReminder>();
-  const earliest = addDays(today, -(GRACE_DAYS - 1));
-  for (const h of histories) {
-    const shopCycle = cycleOf(h.productId);
-    if (shopCycle === undefined) continue;
-    let due: string;
-    if (shopCycle === 'yearly') due = nextYear(h.lastDay);
-    else {
-      const learned = plan.learn && h.learnedDays !== null && h.learnedDays >= MIN_LEARNED_DAYS ? Math.min(Math.round(h.learnedDays), MAX_CYCLE_DAYS) : null;
-      const days = learned ?? shopCycle;
-      if (days === null) continue;
-      due = addDays(h.lastDay, days);
-    }
-    const lead = addDays(due, -plan.leadDays);
-    const remind = lead > h.lastDay ? lead : addDays(h.lastDay, 1);
-    if (remind < earliest || remind > today) continue;
-    const key = `${h.email}\n${remind}`;
-    const g = groups.get(key);
-    if (!g) groups.set(key, { email: h.email, productIds: [h.productId], dueDay: due, remindDay: remind, lastDay: h.lastDay });
-    else if (g.productIds.length < MAX_PRODUCTS && !g.productIds.includes(h.productId)) {
-      g.productIds.push(h.productId);
-      if (due < g.dueDay) g.dueDay = due;
-    }
-  }
-  return [...groups.values()].map((g) => ({ ...g, productIds: [...g.productIds].sort((a, b) => a - b) }));
+  const collector = dueReminderCollector(cycleOf, plan, today);
+  for (const h of histories) collector.add(h);
+  return collector.reminders();
 }

@@ -1,3 +1,4 @@
+import type { Connection as CoreConnection } from 'mysql2';
 import type { Row } from '../db/sql';
 import type { ShopContext } from './context';
 import type { OrderReader } from './orders';
@@ -19,7 +20,10 @@ export interface LifecycleReader {
    * Per contact and product: the last paid purchase day and the median gap between purchase days,
    * over paid orders in [historyFrom, until), for contacts whose last purchase is on or after `lastFrom`.
    */
-  purchaseHistory(opts: { productIds: number[]; historyFrom: Date; until: Date; lastFrom: string }): Promise<Array<{ email: string; productId: number; lastDay: string; learnedDays: number | null }>>;
+  purchaseHistory(
+    opts: { productIds: number[]; historyFrom: Date; until: Date; lastFrom: string },
+    each: (h: { email: string; productId: number; lastDay: string; learnedDays: number | null }) => void,
+  ): Promise<number>;
   /**
    * Brings retain_shop_order_products up to the orders older than the settle time and re-reads the
    * orders changed since the last call; returns its cursor (newer orders are read live).
@@ -121,32 +125,37 @@ export function createLifecycleReader(ctx: ShopContext, orders: OrderReader): Li
       return (await ctx.rows(q.productsInCategories, [slugs])).map((r) => ({ id: Number(r.id), slug: String(r.slug) }));
     },
 
-    async purchaseHistory({ productIds, historyFrom, until, lastFrom }) {
-      if (!productIds.length) return [];
+    async purchaseHistory({ productIds, historyFrom, until, lastFrom }, each) {
+      if (!productIds.length) return 0;
       const hpos = await ctx.hpos();
       const cursor = await syncOrderProducts();
       const period = [ctx.paidStatuses, sqlUtc(historyFrom), sqlUtc(until)];
       const conn = await ctx.pool.getConnection();
-      let rows: Row[];
+      let n = 0;
       try {
         await conn.query(q.historySession);
-        [rows] = await conn.query<Row[]>(hpos ? q.hposPurchaseHistory : q.legacyPurchaseHistory, [
+        // Streamed: hundreds of thousands of rows at 1M customers, each handed on as it arrives.
+        const core = conn.connection as unknown as CoreConnection;
+        const rows = core.query(hpos ? q.hposPurchaseHistory : q.legacyPurchaseHistory, [
           ...period, productIds, cursor, ...period, productIds.map(String), cursor, lastFrom,
-        ]);
+        ]).stream();
+        for await (const r of rows as AsyncIterable<Row>) {
+          if (!r.email || !String(r.email).includes('@')) continue;
+          n++;
+          each({
+            email: String(r.email),
+            productId: Number(r.product_id),
+            lastDay: String(r.last_day).slice(0, 10),
+            learnedDays: r.learned === null || r.learned === undefined ? null : Number(r.learned),
+          });
+        }
       } finally {
         // The connection goes back to the pool: its session settings go back to the defaults.
         const reset = await conn.query(q.historySessionReset).then(() => true, () => false);
         if (reset) conn.release();
         else conn.destroy();
       }
-      return rows
-        .filter((r) => r.email && String(r.email).includes('@'))
-        .map((r) => ({
-          email: String(r.email),
-          productId: Number(r.product_id),
-          lastDay: String(r.last_day).slice(0, 10),
-          learnedDays: r.learned === null || r.learned === undefined ? null : Number(r.learned),
-        }));
+      return n;
     },
   };
 }
