@@ -128,7 +128,8 @@ const NEXT = 'retain_shop_customer_facts_next';
 const backfillQueries = {
   backfillLock: `SELECT GET_LOCK(CONCAT(DATABASE(), '.', ?), 600) AS got`,
   backfillUnlock: `SELECT RELEASE_LOCK(CONCAT(DATABASE(), '.', ?))`,
-  // Per-group temporary tables of the account aggregates stay in memory, the guests' sort mostly so (this session only).
+  // Account aggregates group in an in-memory temporary table; the guests' and account rows' sorts keep
+  // whole rows in a 64 MB buffer. This session only (reset before the connection goes back).
   backfillSession: `SET SESSION tmp_table_size = 268435456, SESSION max_heap_table_size = 268435456, SESSION sort_buffer_size = 67108864,
     SESSION max_length_for_sort_data = 8192`,
   backfillSessionReset: `SET SESSION tmp_table_size = DEFAULT, SESSION max_heap_table_size = DEFAULT, SESSION sort_buffer_size = DEFAULT,
