@@ -60,6 +60,16 @@ export async function withTransaction<T>(pool: Pool, fn: (conn: Connection) => P
   }
 }
 
+/**
+ * Returns a connection whose session a job tuned (bigger sort buffers and the like) to the pool
+ * with the server's defaults again; one that cannot be reset is closed instead.
+ */
+export async function releaseWithDefaults(conn: Connection, resetSql: string): Promise<void> {
+  const reset = await conn.query(resetSql).then(() => true, () => false);
+  if (reset) conn.release();
+  else conn.destroy();
+}
+
 export interface ServerInfo {
   version: string;
   isMariaDb: boolean;

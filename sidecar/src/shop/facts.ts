@@ -2,7 +2,7 @@ import type { ShopContext } from './context';
 import { NOT_REAL_ORDER_STATUSES } from './context';
 import type { CustomerReader } from './customers';
 import type { OrderReader } from './orders';
-import type { Connection } from '../db/pool';
+import { releaseWithDefaults, type Connection } from '../db/pool';
 import type { Row } from '../db/sql';
 import { alterNextKeys } from './facts-queries';
 import type { ContactRef, CustomerFacts } from './types';
@@ -137,12 +137,7 @@ export function createFactsReader(ctx: ShopContext, orders: OrderReader, custome
       if (!built) for (const sql of [q.dropNext, q.createNext]) await conn.query(sql).catch(() => undefined);
       await conn.query(q.backfillUnlock, [lock]).catch(() => undefined);
       // Back to the pool with the server's defaults: a 64 MB sort buffer is for this job only.
-      for (const c of [conn, side]) {
-        if (!c) continue;
-        const reset = await c.query(q.backfillSessionReset).then(() => true, () => false);
-        if (reset) c.release();
-        else c.destroy();
-      }
+      for (const c of [conn, side]) if (c) await releaseWithDefaults(c, q.backfillSessionReset);
     }
     await setState('facts_cursor', asOf);
     const [c] = await ctx.rows(q.count);

@@ -1,4 +1,5 @@
 import type { Connection as CoreConnection } from 'mysql2';
+import { releaseWithDefaults, withTransaction } from '../db/pool';
 import type { Row } from '../db/sql';
 import type { ShopContext } from './context';
 import type { OrderReader } from './orders';
@@ -58,18 +59,10 @@ export function createLifecycleReader(ctx: ShopContext, orders: OrderReader): Li
       const ids = (await ctx.rows(hpos ? q.hposOrdersChangedSince : q.legacyOrdersChangedSince, [String(changedSince), cursor])).map((r) => Number(r.id));
       for (let i = 0; i < ids.length; i += REREAD_BATCH) {
         const batch = ids.slice(i, i + REREAD_BATCH);
-        const conn = await ctx.pool.getConnection();
-        try {
-          await conn.beginTransaction();
+        await withTransaction(ctx.pool, async (conn) => {
           await conn.query(q.orderProductsForget, [batch]);
           await conn.query(q.orderProductsReread, [batch]);
-          await conn.commit();
-        } catch (err) {
-          await conn.rollback().catch(() => undefined);
-          throw err;
-        } finally {
-          conn.release();
-        }
+        });
       }
     }
     while (cursor < maxId) {
@@ -150,10 +143,7 @@ export function createLifecycleReader(ctx: ShopContext, orders: OrderReader): Li
           });
         }
       } finally {
-        // The connection goes back to the pool: its session settings go back to the defaults.
-        const reset = await conn.query(q.historySessionReset).then(() => true, () => false);
-        if (reset) conn.release();
-        else conn.destroy();
+        await releaseWithDefaults(conn, q.historySessionReset);
       }
       return n;
     },
