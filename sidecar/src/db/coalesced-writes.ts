@@ -1,3 +1,5 @@
+import { groupQueue, type Waiting } from './group-queue';
+
 /**
  * Writes the items that arrive in the same turn of the event loop, or while earlier groups are
  * being written, as one statement (one commit for many rows): `many` writes a group and answers
@@ -9,14 +11,7 @@ export function coalescedWrites<I, R>(
   one: (item: I) => Promise<R>,
   opts: { maxBatch?: number; maxInFlight?: number } = {},
 ): (item: I) => Promise<R> {
-  const maxBatch = opts.maxBatch ?? 64;
-  const maxInFlight = opts.maxInFlight ?? 2;
-  type Waiting = { item: I; resolve: (r: R) => void; reject: (err: unknown) => void };
-  let queue: Waiting[] = [];
-  let inFlight = 0;
-  let scheduled = false;
-
-  async function write(group: Waiting[]): Promise<void> {
+  async function write(group: Array<Waiting<I, R>>): Promise<void> {
     if (group.length > 1) {
       let results: R[] | null = null;
       try {
@@ -32,26 +27,6 @@ export function coalescedWrites<I, R>(
     await Promise.all(group.map((w) => one(w.item).then(w.resolve, w.reject)));
   }
 
-  function pump(): void {
-    scheduled = false;
-    while (queue.length && inFlight < maxInFlight) {
-      const group = queue.slice(0, maxBatch);
-      queue = queue.slice(group.length);
-      inFlight++;
-      void write(group).finally(() => {
-        inFlight--;
-        pump();
-      });
-    }
-  }
-
-  return (item) =>
-    new Promise<R>((resolve, reject) => {
-      queue.push({ item, resolve, reject });
-      // Wait for the rest of this turn: the sends of one claim reach this point together.
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(pump);
-      }
-    });
+  // Wait for the rest of this turn: the sends of one claim reach this point together.
+  return groupQueue(write, { maxBatch: opts.maxBatch ?? 64, maxInFlight: opts.maxInFlight ?? 2, gatherTurn: true });
 }

@@ -1,3 +1,4 @@
+import { groupQueue, type Waiting } from './group-queue';
 import type { Connection, Pool } from './pool';
 
 /**
@@ -10,13 +11,9 @@ import type { Connection, Pool } from './pool';
  * already makes it. A deadlock replays the whole transaction once.
  */
 export function sharedTransactions<I, R>(pool: Pool, work: (conn: Connection, item: I) => Promise<R>, opts: { maxBatch?: number; maxInFlight?: number } = {}): (item: I) => Promise<R> {
-  const maxBatch = opts.maxBatch ?? 32;
-  const maxInFlight = opts.maxInFlight ?? 4;
-  type Waiting = { item: I; resolve: (r: R) => void; reject: (err: unknown) => void };
-  let queue: Waiting[] = [];
-  let inFlight = 0;
+  type Group = Array<Waiting<I, R>>;
 
-  async function runBatch(batch: Waiting[]): Promise<R[]> {
+  async function runBatch(batch: Group): Promise<R[]> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await inOneTransaction(batch);
@@ -27,7 +24,7 @@ export function sharedTransactions<I, R>(pool: Pool, work: (conn: Connection, it
     }
   }
 
-  async function inOneTransaction(batch: Waiting[]): Promise<R[]> {
+  async function inOneTransaction(batch: Group): Promise<R[]> {
     const conn = await pool.getConnection();
     try {
       // Autocommit off rather than START TRANSACTION: when the server ends the transaction itself
@@ -52,27 +49,12 @@ export function sharedTransactions<I, R>(pool: Pool, work: (conn: Connection, it
     }
   }
 
-  /** Starts transactions while slots are free; each takes what has queued up since the last one. */
-  function pump(): void {
-    while (queue.length && inFlight < maxInFlight) {
-      const batch = queue.slice(0, maxBatch);
-      queue = queue.slice(batch.length);
-      inFlight++;
-      runBatch(batch)
-        .then(
-          (results) => batch.forEach((w, i) => w.resolve(results[i]!)),
-          (err: unknown) => batch.forEach((w) => w.reject(err)),
-        )
-        .finally(() => {
-          inFlight--;
-          pump();
-        });
-    }
-  }
-
-  return (item) =>
-    new Promise<R>((resolve, reject) => {
-      queue.push({ item, resolve, reject });
-      pump();
-    });
+  return groupQueue<I, R>(
+    (batch) =>
+      runBatch(batch).then(
+        (results) => batch.forEach((w, i) => w.resolve(results[i]!)),
+        (err: unknown) => batch.forEach((w) => w.reject(err)),
+      ),
+    { maxBatch: opts.maxBatch ?? 32, maxInFlight: opts.maxInFlight ?? 4 },
+  );
 }
