@@ -6,14 +6,19 @@ export const NO_PACING = { RETAIN_FREQUENCY_CAP: 'off', RETAIN_QUIET_HOURS: 'off
 
 export const WEBHOOK_KEY = 'whsec-test-0123456789abcdef';
 
+/** Mailgun's signature fields: HMAC-SHA256 of timestamp + token with the signing key. */
+export function mailgunSignature(opts: { key?: string; at?: Date; token?: string; signature?: string } = {}): { timestamp: string; token: string; signature: string } {
+  const timestamp = String(Math.floor((opts.at ?? new Date()).getTime() / 1000));
+  const token = opts.token ?? randomBytes(25).toString('hex');
+  const signature = opts.signature ?? createHmac('sha256', opts.key ?? WEBHOOK_KEY).update(timestamp + token).digest('hex');
+  return { timestamp, token, signature };
+}
+
 export function mailgunWebhook(
   eventData: Record<string, unknown>,
   opts: { key?: string; at?: Date; token?: string; signature?: string } = {},
 ): Record<string, unknown> {
-  const timestamp = String(Math.floor((opts.at ?? new Date()).getTime() / 1000));
-  const token = opts.token ?? randomBytes(25).toString('hex');
-  const signature = opts.signature ?? createHmac('sha256', opts.key ?? WEBHOOK_KEY).update(timestamp + token).digest('hex');
-  return { signature: { timestamp, token, signature }, 'event-data': eventData };
+  return { signature: mailgunSignature(opts), 'event-data': eventData };
 }
 
 let n = 0;

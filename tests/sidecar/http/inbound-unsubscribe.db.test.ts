@@ -1,10 +1,9 @@
-import { createHmac, randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { DAY } from '../../../sidecar/src/clock';
 import type { Row } from '../../../sidecar/src/db/sql';
 import { startFakeMailgun, type FakeMailgun } from '../../fake-mailgun';
 import { event, grantedConsent, signed, startTestSidecar, type TestSidecar } from '../../support/sidecar';
-import { NO_PACING, WEBHOOK_KEY } from '../engagement/mailgun-webhook';
+import { mailgunSignature, NO_PACING, WEBHOOK_KEY } from '../engagement/mailgun-webhook';
 
 // The mailto: half of List-Unsubscribe: a Mailgun route forwards mail sent to unsubscribe@<domain>
 // to POST /v1/webhooks/mailgun/inbound as a form, signed like webhooks.
@@ -22,12 +21,10 @@ describe('unsubscribing by email (List-Unsubscribe mailto)', () => {
     await mg.close();
   });
 
-  const form = (fields: Record<string, string>, opts: { key?: string; at?: Date; token?: string } = {}) => {
-    const timestamp = String(Math.floor((opts.at ?? s.clock.now()).getTime() / 1000));
-    const token = opts.token ?? randomBytes(25).toString('hex');
-    const signature = createHmac('sha256', opts.key ?? WEBHOOK_KEY).update(timestamp + token).digest('hex');
-    return { recipient: 'unsubscribe@mg.shop.example.test', subject: 'unsubscribe', 'body-plain': '', timestamp, token, signature, ...fields };
-  };
+  const form = (fields: Record<string, string>, opts: { key?: string; at?: Date; token?: string } = {}) => ({
+    recipient: 'unsubscribe@mg.shop.example.test', subject: 'unsubscribe', 'body-plain': '',
+    ...mailgunSignature({ at: s.clock.now(), ...opts }), ...fields,
+  });
   const postForm = (fields: Record<string, string>) => request(s.app).post('/v1/webhooks/mailgun/inbound').type('form').send(fields);
   const consent = async (email: string) =>
     ((await s.db.pool.query<Row[]>('SELECT consent_state, unsubscribed_at FROM wp_retain_contacts WHERE email = ?', [email]))[0][0] ?? null) as Row | null;
