@@ -153,6 +153,43 @@ export function translate(
   key: string,
   args: Record<string, unknown>,
 ): string {
+  // Plural rules, number formats and placeholders cost microseconds each, and a shop's emails ask
+  // for the same few (a quantity, the shop's name) over and over: remember what each gave.
+  const memoKey = translationKey(language, locale, key, args);
+  const memo = memoKey === null ? undefined : translations.get(bundles)?.get(memoKey);
+  if (memo !== undefined) return memo;
+  const text = translateUncached(bundles, language, locale, key, args);
+  if (memoKey !== null) {
+    let byKey = translations.get(bundles);
+    if (!byKey) translations.set(bundles, (byKey = new Map()));
+    if (byKey.size >= MAX_REMEMBERED_TRANSLATIONS) byKey.clear();
+    byKey.set(memoKey, text);
+  }
+  return text;
+}
+
+const translations = new WeakMap<Map<string, StringsBundle>, Map<string, string>>();
+const MAX_REMEMBERED_TRANSLATIONS = 10_000;
+
+/** The memo key of a translation whose arguments are plain values; null when one is not. */
+function translationKey(language: string, locale: string, key: string, args: Record<string, unknown>): string | null {
+  let out = `${language}\u0001${locale}\u0001${key}`;
+  for (const name in args) {
+    const v = args[name];
+    const type = typeof v;
+    if (v !== null && type !== 'string' && type !== 'number' && type !== 'boolean' && type !== 'undefined') return null;
+    out += `\u0001${name}\u0002${type}\u0002${String(v)}`;
+  }
+  return out;
+}
+
+function translateUncached(
+  bundles: Map<string, StringsBundle>,
+  language: string,
+  locale: string,
+  key: string,
+  args: Record<string, unknown>,
+): string {
   let value = find(bundles, language, key);
   if (value === undefined || value === null) throw new Error(`no translation for "${key}" (strings/${FALLBACK_LANGUAGE}.json)`);
   if (typeof value === 'object' && !Array.isArray(value)) {

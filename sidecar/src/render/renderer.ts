@@ -3,6 +3,7 @@ import path from 'node:path';
 import juice from 'juice';
 import { Liquid, type Template } from 'liquidjs';
 import YAML from 'yaml';
+import { renderTwin, useFastNodes } from './fast-nodes';
 import { FILTER_NAMES, RENDER_ENV, registerFilters, type RenderEnv } from './filters';
 import type { FormatEnv } from './format';
 import { fixedTranslation, loadStrings, resolveLanguage, type StringsBundle } from './i18n';
@@ -111,14 +112,7 @@ export function inlineStyles(source: string, css: string): string {
   return juice.inlineContent(source, css, { applyStyleTags: false, removeStyleTags: false, preserveMediaQueries: true, applyWidthAttributes: true, applyHeightAttributes: false, xmlMode: false });
 }
 
-/**
- * The text part reads only `class` and `href`: the head, inline styles and the layout attributes
- * of the markup would only be tokenized (about a third of its cost) to be dropped.
- */
-const TEXT_UNUSED_ATTRIBUTES = / (?:style|role|width|height|cellpadding|cellspacing|border|dir|align|valign|bgcolor|alt|src)="[^"]*"/g;
-const textSource = (html: string) => html.replace(/<head>[\s\S]*?<\/head>/i, '').replace(TEXT_UNUSED_ATTRIBUTES, '');
-
-export function createEngine(files: Record<string, string>, escape: boolean, limits: Limits = LIMITS): Liquid {
+export function createEngine(files: Record<string, string>, escape: boolean, limits: Limits = LIMITS, fastNodes = true): Liquid {
   const engine = new Liquid({
     templates: files,
     extname: '.liquid',
@@ -130,6 +124,7 @@ export function createEngine(files: Record<string, string>, escape: boolean, lim
     ...limits,
   });
   registerFilters(engine);
+  if (fastNodes) useFastNodes(engine);
   return engine;
 }
 
@@ -140,6 +135,8 @@ export interface RenderOptions {
 
 export interface RendererOptions {
   limits?: Partial<Limits>;
+  /** false: every node through liquidjs's own render, the text part from the whole HTML (what the differential test compares with). */
+  fastNodes?: boolean;
 }
 
 /**
@@ -168,8 +165,9 @@ export function createRenderer(templatesRoot: string, options: RendererOptions =
     files[rel] = prepare(body);
   }
   const bundles = loadStrings(path.join(root, 'strings'));
-  const html = createEngine(files, true, limits);
-  const plain = createEngine(files, false, limits);
+  const fastNodes = options.fastNodes ?? true;
+  const html = createEngine(files, true, limits, fastNodes);
+  const plain = createEngine(files, false, limits, fastNodes);
   const parsed = new Map<string, ParsedTemplate>();
 
   /**
@@ -200,7 +198,7 @@ export function createRenderer(templatesRoot: string, options: RendererOptions =
         });
       const htmlOf = (markup: string) => bake(bakeSides(markup, dir), true);
       const own = Object.fromEntries(Object.entries(files).map(([rel, markup]) => [rel, htmlOf(markup)]));
-      e = { key, engine: createEngine(own, true, limits), html: htmlOf, plain: (text) => bake(text, false) };
+      e = { key, engine: createEngine(own, true, limits, fastNodes), html: htmlOf, plain: (text) => bake(text, false) };
       editions.set(key, e);
     }
     return e;
@@ -289,10 +287,16 @@ export function createRenderer(templatesRoot: string, options: RendererOptions =
       const renderPlain = (tpl: Template[] | string) => (typeof tpl === 'string' ? tpl : oneLine(plain.renderSync(tpl, scope, { globals })));
       const subject = opts.subject ? oneLine(plain.renderSync(subjectTemplate(opts.subject), scope, { globals })) : renderPlain(parts.subject);
       const preheader = renderPlain(parts.preheader);
-      const body = ed.engine.renderSync(parts.body, { ...scope, subject, preheader }, { globals: { ...globals, subject, preheader } });
+      const bodyScope = { ...scope, subject, preheader };
+      const bodyOptions = { globals: { ...globals, subject, preheader } };
+      // The text part reads the HTML with what it never uses left out of the template's own markup.
+      let body: string;
+      let textSource: string;
+      if (fastNodes) ({ html: body, textSource } = renderTwin(ed.engine, parts.body, bodyScope, bodyOptions));
+      else body = textSource = ed.engine.renderSync(parts.body, bodyScope, bodyOptions) as string;
       const empty = /\s(?:href|src)="\s*"/.exec(body);
       if (empty) throw new Error(`an empty link or image address (${empty[0].trim()}): a variable it names is empty`);
-      return { subject, preheader, html: body, text: htmlToText(textSource(body)), language: vars.language as string, direction: vars.direction as 'ltr' | 'rtl' };
+      return { subject, preheader, html: body, text: htmlToText(textSource), language: vars.language as string, direction: vars.direction as 'ltr' | 'rtl' };
     } catch (err) {
       throw new RenderError(name, (err as Error).message);
     }

@@ -1,9 +1,9 @@
-import { Parser } from 'htmlparser2';
+import { readHtml } from './html-events';
 
-// The plain-text part of every email, made from its rendered HTML in one streaming pass over
-// htmlparser2's tokenizer. html-to-text did the same through a DOM and a selector engine at four
-// times the cost, a third of each render; our markup is known, so a tokenizer and these few rules
-// are enough. Any HTML still converts: unknown tags are inline, their text kept.
+// The plain-text part of every email, made from its rendered HTML in one streaming pass over its
+// events (html-events.ts). html-to-text did the same through a DOM and a selector engine at many
+// times the cost; our markup is known, so the events and these few rules are enough. Any HTML still
+// converts: unknown tags are inline, their text kept.
 
 const WIDTH = 78;
 /** A column of a data table wider than this wraps. */
@@ -25,6 +25,13 @@ const DATA_TABLE_CLASS = 'items';
 const TEXT_ONLY_LINK_CLASS = 'item-link';
 /** Links that stand on a line of their own (the answers of "what stopped you?"). */
 const OWN_LINE_LINK_CLASS = 'chip';
+
+/**
+ * Markup as the text part needs it: tags keep only what it reads (`class`, `href`). Static parts of a
+ * template are trimmed this way once, at load, so each render parses a third of the HTML for its text.
+ */
+const UNREAD_ATTRIBUTE = /\s(?:style|role|width|height|cellpadding|cellspacing|border|dir|align|valign|bgcolor|alt|src|lang|xmlns(?::\w+)?)="[^"]*"/gi;
+export const textOnlyMarkup = (markup: string) => markup.replace(/<[a-zA-Z][^<>]*>/g, (tag) => tag.replace(UNREAD_ATTRIBUTE, ''));
 
 const NO_CLASSES: string[] = [''];
 /** The words of a class attribute, split once per tag (the rules below ask up to four times). */
@@ -124,104 +131,99 @@ export function htmlToText(html: string): string {
     return href === null ? null : { href, start: line.length };
   };
 
-  const parser = new Parser(
-    {
-      onopentag(name, attrs) {
-        if (skipDepth > 0) {
-          stack.push({ skips: true, block: 0, link: null, table: false });
-          skipDepth++;
-          return;
-        }
-        const classes = classesOf(attrs);
-        const skips = SKIPPED_TAGS.has(name) || classes.some((c) => SKIPPED_CLASSES.has(c));
-        const entry = { skips, block: 0, link: null as OpenLink | null, table: false };
-        stack.push(entry);
-        if (skips) {
-          skipDepth++;
-          return;
-        }
-        if (name === 'table' && classes.includes(DATA_TABLE_CLASS) && !table) {
-          requestBreaks(2);
-          table = { rows: [], cell: null };
-          entry.table = true;
-          return;
-        }
-        if (table) {
-          if (name === 'tr') table.rows.push([]);
-          else if (name === 'td' || name === 'th') {
-            table.cell = [];
-            if (!table.rows.length) table.rows.push([]);
-            table.rows[table.rows.length - 1]!.push(table.cell);
-          } else if (name === 'br') flushLine();
-          else if (name === 'a') entry.link = link(attrs, classes);
-          return;
-        }
-        if (name === 'br') {
-          flushLine();
-          return;
-        }
-        const block = name === 'a' && classes.includes(OWN_LINE_LINK_CLASS) ? 1 : BLOCKS[name] ?? 0;
-        if (block) {
-          entry.block = block;
-          requestBreaks(block);
-        }
-        if (name === 'li') write('* ');
-        if (name === 'hr') write('-'.repeat(24));
-        if (name === 'a') entry.link = link(attrs, classes);
-      },
-      ontext(text) {
-        if (skipDepth > 0) return;
-        const t = collapse(text);
-        if (table) {
-          if (table.cell && (line || t.trim())) append(line ? t : t.trimStart());
-          return;
-        }
-        if (!line && !t.trim()) return;
-        write(line ? t : t.trimStart());
-      },
-      onclosetag(name) {
-        const entry = stack.pop();
-        if (!entry) return;
-        if (entry.skips) {
-          skipDepth--;
-          return;
-        }
-        if (entry.table && table) {
-          flushLine();
-          const rows = table.rows;
-          table = null;
-          const laid = layoutTable(rows);
-          if (laid.length) {
-            settleBreaks();
-            lines.push(...laid);
-          }
-          requestBreaks(2);
-          return;
-        }
-        if (table) {
-          // A link in a cell puts its address on the cell's next line.
-          if (entry.link && table.cell) {
-            flushLine();
-            table.cell.push(`[${entry.link.href}]`);
-          }
-          if ((name === 'td' || name === 'th') && table.cell) {
-            flushLine();
-            table.cell = null;
-          }
-          return;
-        }
-        if (entry.link) {
-          const text = line.slice(Math.min(entry.link.start, line.length)).trim();
-          const { href } = entry.link;
-          if (href.replace(/^mailto:/i, '') !== text) write(text ? ` [${href}]` : href);
-        }
-        if (entry.block) requestBreaks(entry.block);
-      },
+  readHtml(html, {
+    onopentag(name, attrs) {
+      if (skipDepth > 0) {
+        stack.push({ skips: true, block: 0, link: null, table: false });
+        skipDepth++;
+        return;
+      }
+      const classes = classesOf(attrs);
+      const skips = SKIPPED_TAGS.has(name) || classes.some((c) => SKIPPED_CLASSES.has(c));
+      const entry = { skips, block: 0, link: null as OpenLink | null, table: false };
+      stack.push(entry);
+      if (skips) {
+        skipDepth++;
+        return;
+      }
+      if (name === 'table' && classes.includes(DATA_TABLE_CLASS) && !table) {
+        requestBreaks(2);
+        table = { rows: [], cell: null };
+        entry.table = true;
+        return;
+      }
+      if (table) {
+        if (name === 'tr') table.rows.push([]);
+        else if (name === 'td' || name === 'th') {
+          table.cell = [];
+          if (!table.rows.length) table.rows.push([]);
+          table.rows[table.rows.length - 1]!.push(table.cell);
+        } else if (name === 'br') flushLine();
+        else if (name === 'a') entry.link = link(attrs, classes);
+        return;
+      }
+      if (name === 'br') {
+        flushLine();
+        return;
+      }
+      const block = name === 'a' && classes.includes(OWN_LINE_LINK_CLASS) ? 1 : BLOCKS[name] ?? 0;
+      if (block) {
+        entry.block = block;
+        requestBreaks(block);
+      }
+      if (name === 'li') write('* ');
+      if (name === 'hr') write('-'.repeat(24));
+      if (name === 'a') entry.link = link(attrs, classes);
     },
-    { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true, recognizeSelfClosing: true },
-  );
-  parser.write(html);
-  parser.end();
+    ontext(text) {
+      if (skipDepth > 0) return;
+      const t = collapse(text);
+      if (table) {
+        if (table.cell && (line || t.trim())) append(line ? t : t.trimStart());
+        return;
+      }
+      if (!line && !t.trim()) return;
+      write(line ? t : t.trimStart());
+    },
+    onclosetag(name) {
+      const entry = stack.pop();
+      if (!entry) return;
+      if (entry.skips) {
+        skipDepth--;
+        return;
+      }
+      if (entry.table && table) {
+        flushLine();
+        const rows = table.rows;
+        table = null;
+        const laid = layoutTable(rows);
+        if (laid.length) {
+          settleBreaks();
+          lines.push(...laid);
+        }
+        requestBreaks(2);
+        return;
+      }
+      if (table) {
+        // A link in a cell puts its address on the cell's next line.
+        if (entry.link && table.cell) {
+          flushLine();
+          table.cell.push(`[${entry.link.href}]`);
+        }
+        if ((name === 'td' || name === 'th') && table.cell) {
+          flushLine();
+          table.cell = null;
+        }
+        return;
+      }
+      if (entry.link) {
+        const text = line.slice(Math.min(entry.link.start, line.length)).trim();
+        const { href } = entry.link;
+        if (href.replace(/^mailto:/i, '') !== text) write(text ? ` [${href}]` : href);
+      }
+      if (entry.block) requestBreaks(entry.block);
+    },
+  });
   flushLine();
   while (lines.length && !lines[lines.length - 1]) lines.pop();
   return lines.join('\n');
