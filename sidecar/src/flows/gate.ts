@@ -28,14 +28,18 @@ export interface GateInput {
 /** One rule of the gate: `null` lets the email through to the next rule. */
 export type GateCheck = (input: GateInput) => Promise<GateDecision | null>;
 
-/** Runs the checks in order; the first that objects decides. */
+/**
+ * Runs the checks in order; the first that objects decides. A held-out enrollment (the control
+ * group) meets every rule a mailed one does, so it exits or waits at the same point, and only where
+ * a mailed one would be sent is it skipped: no list of checks can send to it.
+ */
 export function createSendGate(checks: GateCheck[]) {
   return async (input: GateInput): Promise<GateDecision> => {
     for (const check of checks) {
       const decision = await check(input);
       if (decision) return decision;
     }
-    return { send: true };
+    return input.enrollment?.holdout ? skip('holdout', 'continue') : { send: true };
   };
 }
 
@@ -77,8 +81,6 @@ export function coreChecks(contacts: ContactStore): GateCheck[] {
       if (contact!.unsubscribedAt) return skip('unsubscribed');
       return contact!.consentState === 'granted' ? null : skip('no_marketing_consent');
     },
-    // The control group goes through the schedule like everyone else (same exits, same timing), so
-    // the only difference between the groups is the email.
-    async ({ enrollment }) => (enrollment!.holdout ? skip('holdout', 'continue') : null),
+    // No holdout rule here: createSendGate holds the control group out after every check.
   ];
 }

@@ -29,9 +29,10 @@ export const flowQueries = defineQueries({
       WHERE id > ? AND consent_state = 'granted' AND unsubscribed_at IS NULL AND birthday IS NOT NULL
         AND (DATE_FORMAT(birthday, '%m-%d') = ? OR DATE_FORMAT(birthday, '%m-%d') = ?)
       ORDER BY id LIMIT ?`,
-  scanSignupAnniversaries: `SELECT id, email, country, YEAR(?) - YEAR(created_at) AS years FROM {retain_contacts}
+  // The UTC month-days around the shop's day (flows/scans.ts keeps those on it in the shop's zone).
+  scanSignupAnniversaries: `SELECT id, email, country, created_at FROM {retain_contacts}
       WHERE id > ? AND consent_state = 'granted' AND unsubscribed_at IS NULL
-        AND DATE_FORMAT(created_at, '%m-%d') = ? AND created_at < ?
+        AND DATE_FORMAT(created_at, '%m-%d') IN (?) AND created_at < ?
       ORDER BY id LIMIT ?`,
   scanSearches: `SELECT s.contact_id AS id, c.country, MAX(s.searched_at) AS last, SUBSTRING_INDEX(GROUP_CONCAT(s.query ORDER BY s.searched_at DESC SEPARATOR '\n'), '\n', 1) AS query
       FROM {retain_searches} s JOIN {retain_contacts} c ON c.id = s.contact_id

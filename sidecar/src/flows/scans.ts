@@ -30,6 +30,27 @@ const ymd = (p: Ymd) => `${p.year}-${String(p.month).padStart(2, '0')}-${String(
 const monthDay = (p: Ymd) => `${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
 const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 
+/**
+ * The UTC month-days on which an instant whose local month-day is one of `localDays` can fall: the
+ * day itself and its neighbours (every zone is within a day of UTC), in common and leap years, so
+ * 1 March's day before is 28 and 29 February.
+ */
+export function utcMonthDaysAround(localDays: string[]): string[] {
+  const out = new Set<string>();
+  for (const md of localDays) {
+    const [month, dayOfMonth] = md.split('-').map(Number) as [number, number];
+    for (const year of [2023, 2024]) {
+      const noon = Date.UTC(year, month - 1, dayOfMonth, 12);
+      if (new Date(noon).getUTCDate() !== dayOfMonth) continue; // 29 February in the common year
+      for (const shift of [-1, 0, 1]) {
+        const t = new Date(noon + shift * DAY);
+        out.add(monthDay({ year, month: t.getUTCMonth() + 1, day: t.getUTCDate() }));
+      }
+    }
+  }
+  return [...out].sort();
+}
+
 /** One contact a scan would enter into a flow: what `run` enrolls and `simulate` only reports. */
 export interface ScanCandidate {
   flow: FlowDefinition;
@@ -103,36 +124,48 @@ export function createScans(d: { pool: Pool; prefix: string; clock: Clock; log: 
 
     /**
      * The yearly anniversary: of the first paid order for contacts who have one, else of signing
-     * up. One a year per contact (the key names the year), so the two never both go out.
+     * up. One a year per contact (the key names the year), so the two never both go out. The day
+     * that counts is the one the shop's calendar showed (an order at 00:30 in Berlin is 23:30 UTC
+     * the day before): SQL preselects the UTC month-days around it, the shop's zone decides here.
      */
     async anniversary(day, at, emit) {
       const flow = enabled('anniversary');
       if (!flow) return;
-      const startOfDay = new Date(`${ymd(day)}T00:00:00Z`);
-      const days = celebratedOn(day);
+      const zone = (await d.shop.settings()).timezone;
+      const startOfDay = zonedTime(day.year, day.month, day.day, 0, 0, zone);
+      const celebrated = celebratedOn(day);
+      const utcDays = utcMonthDaysAround(celebrated);
+      /** Whole years since `when` if its local day is celebrated today, else null. */
+      const yearsSince = (when: Date): number | null => {
+        const local = localParts(when, zone);
+        return celebrated.includes(monthDay(local)) ? day.year - local.year : null;
+      };
       const occasion = (id: unknown, kind: 'first_order' | 'signup', years: number, country: string | null) =>
         localTimeOn(day, country, flow, at).then((firstRunAt) => emit({ flow, contactId: Number(id), key: `anniversary:${id}:${day.year}`, subject: `anniversary:${kind}:${years}`, firstRunAt }));
 
       let after: string | null = null;
       for (let guard = 0; guard < 100_000; guard++) {
-        const page = await d.shop.lifecycle.firstOrderAnniversaries({ monthDays: days, before: startOfDay, after, limit: PAGE });
-        const contacts = await contactsOf(page.map((p) => p.email));
-        for (const p of page) {
+        const page = await d.shop.lifecycle.firstOrderAnniversaries({ monthDays: utcDays, before: startOfDay, after, limit: PAGE });
+        const today = page.flatMap((p) => {
+          const years = yearsSince(p.firstPaidAt);
+          return years !== null && years >= 1 ? [{ email: p.email, years }] : [];
+        });
+        const contacts = await contactsOf(today.map((p) => p.email));
+        for (const p of today) {
           const c = contacts.get(p.email);
-          const years = day.year - p.firstPaidAt.getUTCFullYear();
-          if (c && years >= 1) await occasion(c.id, 'first_order', years, c.country ?? null);
+          if (c) await occasion(c.id, 'first_order', p.years, c.country ?? null);
         }
+        // The cursor follows the page as read, not what the zone kept.
         if (page.length < PAGE) break;
         after = page[page.length - 1]!.email;
       }
-      for (const md of days) {
-        for await (const rows of pages(q.scanSignupAnniversaries, [startOfDay], [md, startOfDay])) {
-          const customers = await d.shop.lifecycle.firstPaidOf(rows.map((r) => String(r.email)));
-          for (const r of rows) {
-            const years = Number(r.years);
-            if (years >= 1 && !customers.has(String(r.email))) await occasion(r.id, 'signup', years, r.country ?? null);
-          }
-        }
+      for await (const rows of pages(q.scanSignupAnniversaries, [], [utcDays, startOfDay])) {
+        const today = rows.flatMap((r) => {
+          const years = yearsSince(r.created_at as Date);
+          return years !== null && years >= 1 ? [{ id: r.id, email: String(r.email), country: r.country ?? null, years }] : [];
+        });
+        const customers = await d.shop.lifecycle.firstPaidOf(today.map((r) => r.email));
+        for (const r of today) if (!customers.has(r.email)) await occasion(r.id, 'signup', r.years, r.country);
       }
     },
 

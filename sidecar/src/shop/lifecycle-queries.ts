@@ -39,6 +39,7 @@ const LEGACY_PURCHASE = `SELECT LEFT(LOWER(TRIM(COALESCE(u.user_email, x.email))
 
 export const lifecycleQueries = defineQueries({
   // Keyset-paged by e-mail; DATE_FORMAT has no index, like the birthday scan: one pass a day.
+  // The month-days are UTC ones around the shop's day: the scan keeps the rows on it in the shop's zone.
   firstOrderAnniversaries: `SELECT email, first_paid_at FROM {retain_shop_customer_facts}
     WHERE email > ? AND first_paid_at IS NOT NULL AND first_paid_at < ? AND DATE_FORMAT(first_paid_at, '%m-%d') IN (?)
     ORDER BY email LIMIT ?`,

@@ -6,7 +6,7 @@ import type { OrderReader } from './orders';
 import { gmtDate, sqlUtc } from './values';
 
 export interface LifecycleReader {
-  /** Contacts whose first paid order (facts table) fell on one of these month-days ("02-28"), before `before`. */
+  /** Contacts whose first paid order (facts table) fell on one of these UTC month-days ("02-28"), before `before`; the caller keeps those on its local day. */
   firstOrderAnniversaries(opts: { monthDays: string[]; before: Date; after: string | null; limit: number }): Promise<Array<{ email: string; firstPaidAt: Date }>>;
   /**
    * Contacts with `paidOrders` (a [min, max] range) paid orders whose last one fell in (after, upTo],
