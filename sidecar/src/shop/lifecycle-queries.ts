@@ -3,21 +3,15 @@ import { defineQueries } from '../db/sql';
 // What the date-based lifecycle flows read from the shop: first-order anniversaries (from the facts
 // table) and each contact's purchases of the products a shop marked replenishable.
 
-// One contact's purchase days of each marked product, the last one, and the median gap between
-// them (the middle one or two of the ordered gaps, when there are at least 2). Set-based: the
-// whole shop in one statement, grouped in the server. `p` rows: (email, product_id, day). p is
-// read once (MariaDB evaluates a CTE once per reference): each day's gap to the one before, then
-// the gaps' order within the contact and product (the first day's NULL gap sorts first, hence rn - 1).
-// Params of both storages: the purchases' params, then last purchase from.
-const PURCHASE_HISTORY = (purchases: string) => `WITH p AS (${purchases}),
-  g AS (SELECT email, product_id, day, DATEDIFF(day, LAG(day) OVER (PARTITION BY email, product_id ORDER BY day)) AS gap FROM p),
-  r AS (SELECT email, product_id, day, gap,
-          ROW_NUMBER() OVER (PARTITION BY email, product_id ORDER BY gap) - 1 AS rn,
-          COUNT(gap) OVER (PARTITION BY email, product_id) AS n
-        FROM g)
-  SELECT email, product_id, MAX(day) AS last_day,
-    AVG(IF(gap IS NOT NULL AND n >= 2 AND rn IN (FLOOR((n + 1) / 2), FLOOR(n / 2) + 1), gap, NULL)) AS learned
-  FROM r GROUP BY email, product_id
+// One contact's purchase days of each marked product: the last one and, when there are at least
+// three, the whole list, from which the caller takes the median gap. Set-based: the whole shop in
+// one statement and one grouping in the server (window functions over the rows took four sorts of
+// them; the days of one contact and product are few, so their gaps are cheap in Node).
+// `p` rows: (email, product_id, day). Params of both storages: the purchases' params, then last purchase from.
+const PURCHASE_HISTORY = (purchases: string) => `SELECT email, product_id, MAX(day) AS last_day,
+    IF(COUNT(DISTINCT day) >= 3, GROUP_CONCAT(DISTINCT day ORDER BY day SEPARATOR ','), NULL) AS days
+  FROM (${purchases}) p
+  GROUP BY email, product_id
   HAVING MAX(day) >= ?
   ORDER BY email, product_id`;
 
@@ -54,7 +48,7 @@ export const lifecycleQueries = defineQueries({
     JOIN {term_relationships} tr ON tr.term_taxonomy_id = tt.term_taxonomy_id
     JOIN {posts} p ON p.ID = tr.object_id AND p.post_type = 'product'
     WHERE t.slug IN (?)`,
-  hposPurchaseHistory: PURCHASE_HISTORY(`SELECT email, product_id, day FROM (
+  hposPurchaseHistory: PURCHASE_HISTORY(`
       ${HPOS_PURCHASE}, l.product_id, DATE(o.date_created_gmt) AS day
       FROM {retain_shop_order_products} l
       STRAIGHT_JOIN {wc_orders} o ON o.id = l.order_id AND o.type = 'shop_order' AND o.status IN (?) AND o.date_created_gmt >= ? AND o.date_created_gmt < ?
@@ -65,9 +59,8 @@ export const lifecycleQueries = defineQueries({
       ${ITEM_PRODUCTS}
       JOIN {wc_orders} o ON o.id = i.order_id AND o.type = 'shop_order' AND o.status IN (?) AND o.date_created_gmt >= ? AND o.date_created_gmt < ?
       LEFT JOIN {users} u ON u.ID = o.customer_id AND o.customer_id > 0
-      WHERE pm.meta_key = '_product_id' AND pm.meta_value IN (?) AND i.order_id > ?
-    ) x GROUP BY 1, 2, 3`),
-  legacyPurchaseHistory: PURCHASE_HISTORY(`SELECT email, product_id, day FROM (
+      WHERE pm.meta_key = '_product_id' AND pm.meta_value IN (?) AND i.order_id > ?`),
+  legacyPurchaseHistory: PURCHASE_HISTORY(`
       ${LEGACY_PURCHASE}, l.product_id, DATE(x.created_gmt) AS day
       FROM {retain_shop_order_products} l
       STRAIGHT_JOIN {retain_shop_order_index} x ON x.order_id = l.order_id
@@ -80,13 +73,12 @@ export const lifecycleQueries = defineQueries({
       JOIN {retain_shop_order_index} x ON x.order_id = i.order_id
       JOIN {posts} o ON o.ID = x.order_id AND o.post_status IN (?) AND x.created_gmt >= ? AND x.created_gmt < ?
       LEFT JOIN {users} u ON u.ID = x.customer_id AND x.customer_id > 0
-      WHERE pm.meta_key = '_product_id' AND pm.meta_value IN (?) AND i.order_id > ?
-    ) x GROUP BY 1, 2, 3`),
+      WHERE pm.meta_key = '_product_id' AND pm.meta_value IN (?) AND i.order_id > ?`),
 
   // Batched key access for the history: the stored half's order ids are sorted before the order
   // lookups, so the orders table is read in key order (about a third faster at 1M customers). The
-  // four sorts of the window passes keep whole rows in a 64 MB buffer instead of re-reading each
-  // row by position from the temporary table afterwards (47 s → 41 s at 1M customers).
+  // grouping's sort keeps whole rows in a 64 MB buffer instead of re-reading each row by position
+  // from the temporary table afterwards.
   historySession: `SET SESSION join_cache_level = 6, optimizer_switch = 'mrr=on,mrr_sort_keys=on,join_cache_bka=on',
     join_buffer_size = 67108864, mrr_buffer_size = 67108864, sort_buffer_size = 67108864, max_length_for_sort_data = 8192,
     tmp_table_size = 268435456, max_heap_table_size = 268435456`,

@@ -139,7 +139,7 @@ export function createLifecycleReader(ctx: ShopContext, orders: OrderReader): Li
             email: String(r.email),
             productId: Number(r.product_id),
             lastDay: String(r.last_day).slice(0, 10),
-            learnedDays: r.learned === null || r.learned === undefined ? null : Number(r.learned),
+            learnedDays: medianGap(r.days),
           });
         }
       } finally {
@@ -148,4 +148,19 @@ export function createLifecycleReader(ctx: ShopContext, orders: OrderReader): Li
       return n;
     },
   };
+}
+
+/**
+ * The median of the gaps in days between purchase days ("2026-01-05,2026-02-04,…", sorted,
+ * distinct); null below three days, where one gap is a coincidence, not a rhythm.
+ */
+export function medianGap(days: unknown): number | null {
+  if (typeof days !== 'string' && !Buffer.isBuffer(days)) return null;
+  const times = String(days).split(',').map((d) => Date.parse(`${d}T00:00:00Z`));
+  if (times.length < 3 || times.some((t) => Number.isNaN(t))) return null;
+  const gaps: number[] = [];
+  for (let i = 1; i < times.length; i++) gaps.push(Math.round((times[i]! - times[i - 1]!) / 86_400_000));
+  gaps.sort((a, b) => a - b);
+  const mid = gaps.length >> 1;
+  return gaps.length % 2 ? gaps[mid]! : (gaps[mid - 1]! + gaps[mid]!) / 2;
 }
