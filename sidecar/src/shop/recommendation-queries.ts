@@ -32,11 +32,12 @@ export const recommendationQueries = defineQueries({
     ON DUPLICATE KEY UPDATE orders = orders + VALUES(orders)`,
   mineCount: `SELECT COUNT(DISTINCT order_id) AS n FROM {retain_shop_mine_chunk}`,
 
+  // Ties broken by id: which pairs make the LIMIT, and their order, must not depend on the plan.
   pairsFor: `SELECT p.product_a, p.product_b, p.orders AS together, a.orders AS orders_a, b.orders AS orders_b
     FROM {retain_shop_product_pairs} p
     JOIN {retain_shop_product_orders} a ON a.product_id = p.product_a
     JOIN {retain_shop_product_orders} b ON b.product_id = p.product_b
-    WHERE p.product_a IN (?) AND p.orders >= ? ORDER BY p.orders DESC LIMIT ?`,
+    WHERE p.product_a IN (?) AND p.orders >= ? ORDER BY p.orders DESC, p.product_b, p.product_a LIMIT ?`,
 
   hposBestSellers: `SELECT CAST(m.meta_value AS UNSIGNED) AS pid, COUNT(DISTINCT o.id) AS orders
     FROM {wc_orders} o

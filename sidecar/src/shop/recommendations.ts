@@ -57,19 +57,24 @@ export function createRecommendationReader(ctx: ShopContext, orders: OrderReader
     if (!email && !customerId) return new Set();
     const hpos = await ctx.hpos();
     if (!hpos) await orders.syncIndex();
-    const ids = (hpos
-      ? await ctx.rows(q.hposPaidOrderIds, [email, ctx.paidStatuses, customerId, ctx.paidStatuses])
-      : await ctx.rows(q.legacyPaidOrderIds, [email, customerId, ctx.paidStatuses])).map((r) => Number(r.id));
+    // Independent reads go out together: a lookup's time is its chain of round trips.
+    const [orderRows, [cur]] = await Promise.all([
+      hpos
+        ? ctx.rows(q.hposPaidOrderIds, [email, ctx.paidStatuses, customerId, ctx.paidStatuses])
+        : ctx.rows(q.legacyPaidOrderIds, [email, customerId, ctx.paidStatuses]),
+      ctx.rows(ctx.q.facts.stateGet, ['order_products_cursor']),
+    ]);
+    const ids = orderRows.map((r) => Number(r.id));
     if (!ids.length) return new Set();
-    const [cur] = await ctx.rows(ctx.q.facts.stateGet, ['order_products_cursor']);
     const cursor = Number(cur?.value ?? 0);
     const stored = ids.filter((id) => id <= cursor);
     const live = ids.filter((id) => id > cursor);
     const newest = new Map<number, number>();
-    for (const r of [
-      ...(stored.length ? await ctx.rows(q.storedOrderProducts, [stored]) : []),
-      ...(live.length ? await ctx.rows(q.liveOrderProducts, [live]) : []),
-    ]) {
+    const [storedRows, liveRows] = await Promise.all([
+      stored.length ? ctx.rows(q.storedOrderProducts, [stored]) : [],
+      live.length ? ctx.rows(q.liveOrderProducts, [live]) : [],
+    ]);
+    for (const r of [...storedRows, ...liveRows]) {
       const pid = intId(r.pid);
       if (pid) newest.set(pid, Math.max(newest.get(pid) ?? 0, Number(r.newest)));
     }
@@ -97,6 +102,8 @@ export function createRecommendationReader(ctx: ShopContext, orders: OrderReader
         if (order) contact = { email: order.email, customerId: order.customerId };
       }
     }
+    const fallbacks = fallbackLists(); // the same for every contact: read beside the contact's own
+    fallbacks.catch(() => undefined); // awaited below; a failure before then is not unhandled
     const bought = contact ? await purchased(contact) : new Set<number>();
     if (!seeds.length && bought.size) seeds = [...bought];
     // Variations count as their parent for seeding and for exclusion.
@@ -109,16 +116,16 @@ export function createRecommendationReader(ctx: ShopContext, orders: OrderReader
     for (const p of parents) for (const id of p.crossSellIds) candidates.push({ id, reason: 'cross_sell', score: 1 });
     for (const p of parents) for (const id of p.upsellIds) candidates.push({ id, reason: 'upsell', score: 0.9 });
     if (seedParents.length) {
-      const [tot] = await ctx.rows(ctx.q.facts.stateGet, ['pairs_orders']);
+      const [[tot], pairs] = await Promise.all([ctx.rows(ctx.q.facts.stateGet, ['pairs_orders']), ctx.rows(q.pairsFor, [seedParents, o().minPairOrders ?? 2, 50])]);
       const total = Math.max(1, Number(tot?.value ?? 0));
-      for (const r of await ctx.rows(q.pairsFor, [seedParents, o().minPairOrders ?? 2, 50])) {
+      for (const r of pairs) {
         const together = Number(r.together);
         const confidence = together / Math.max(1, Number(r.orders_a));
         const lift = confidence / Math.max(1e-9, Number(r.orders_b) / total);
         if (lift > 1) candidates.push({ id: Number(r.product_b), reason: 'bought_together', score: Math.min(0.89, 0.5 + confidence / 2) });
       }
     }
-    const lists2 = await fallbackLists();
+    const lists2 = await fallbacks;
     lists2.best.forEach((id, i) => candidates.push({ id, reason: 'best_seller', score: 0.4 - i / 1000 }));
     lists2.fresh.forEach((id, i) => candidates.push({ id, reason: 'new_arrival', score: 0.3 - i / 1000 }));
 
