@@ -2,6 +2,7 @@ import pino from 'pino';
 import { ManualClock } from '../../../sidecar/src/clock';
 import type { Row } from '../../../sidecar/src/db/sql';
 import { generateShop, ShopExistsError } from '../../../sidecar/src/shop/generator/generate';
+import { WC_TABLES, wcSchemaQueries } from '../../../sidecar/src/shop/generator/wc-schema-queries';
 import { medianGap } from '../../../sidecar/src/shop/lifecycle';
 import { phpSerialize } from '../../../sidecar/src/shop/php';
 import { createShopReader, type ShopReader } from '../../../sidecar/src/shop/reader';
@@ -34,6 +35,23 @@ describe('shop reader on a generated shop', () => {
 
   it('refuses to overwrite an existing shop unless asked to', async () => {
     await expect(generateShop({ url: dbs.hpos!.url, prefix: 'shop_', ...gen })).rejects.toBeInstanceOf(ShopExistsError);
+  });
+
+  it('ends with WooCommerce\'s own table definitions although the keys are built after the load', async () => {
+    const ref = await createTestDatabase({ prefix: 'shop_', label: 'genddl', migrated: false });
+    try {
+      const show = async (db: TestDatabase, table: string) => {
+        const [[row]] = (await db.pool.query(`SHOW CREATE TABLE shop_${table}`)) as unknown as [[Record<string, string>]];
+        return row!['Create Table']!.replace(/ AUTO_INCREMENT=\d+/, '');
+      };
+      for (const t of WC_TABLES) {
+        await ref.pool.query(wcSchemaQueries.createWooTable('shop_', t));
+        for (const storage of ['hpos', 'legacy'] as const) expect(await show(dbs[storage]!, t.name)).toBe(await show(ref, t.name));
+      }
+      expect(WC_TABLES.filter((t) => t.keys.length).length).toBeGreaterThan(10);
+    } finally {
+      await ref.drop();
+    }
   });
 
   it('writes the same rows through LOAD DATA and through the INSERT fallback', async () => {

@@ -56,6 +56,7 @@ describe('LOAD DATA text fields (generator)', () => {
     expect(tsvValue(Number.NaN)).toBe('\\N');
     expect(tsvValue('plain')).toBe('plain');
     expect(tsvValue('a\tb\nc\\d\re\0')).toBe('a\\tb\\nc\\\\d\\re\\0');
+    expect([tsvValue('\\'), tsvValue('tail\n'), tsvValue('\thead'), tsvValue('')]).toEqual(['\\\\', 'tail\\n', '\\thead', '']);
     expect(tsvValue('Brew &amp; Leaf "Co." it\'s')).toBe('Brew &amp; Leaf "Co." it\'s');
   });
 });

@@ -16,6 +16,7 @@ export function sqlValue(v: SqlValue): string {
 
 interface Buffer {
   head: string;
+  rows: number;
   parts: string[];
   bytes: number;
   chain: Promise<void>;
@@ -36,7 +37,7 @@ export class BulkWriter {
   ) {}
 
   define(table: string, columns: string[]): void {
-    this.buffers.set(table, { head: wcSchemaQueries.insertPrefix(this.prefix, table, columns), parts: [], bytes: 0, chain: Promise.resolve() });
+    this.buffers.set(table, { head: wcSchemaQueries.insertPrefix(this.prefix, table, columns), rows: 0, parts: [], bytes: 0, chain: Promise.resolve() });
   }
 
   add(table: string, values: SqlValue[]): void {
@@ -47,8 +48,13 @@ export class BulkWriter {
     tuple += ')';
     b.parts.push(tuple);
     b.bytes += tuple.length + 1;
+    b.rows++;
     this.rows++;
     if (b.bytes >= this.maxBytes) this.dispatch(b);
+  }
+
+  rowsOf(table: string): number {
+    return this.buffers.get(table)?.rows ?? 0;
   }
 
   /** Waits while too many statements are in flight; call it from the generating loop. */

@@ -101,8 +101,9 @@ export async function generateShop(opts: GenerateShopOptions): Promise<Generated
     const ctx = new ShopBuilder(sink, o, opts.onProgress);
     const result = await ctx.build();
     // Sorted index builds after the load, two tables at a time (one per core here; the server sorts each).
+    // Largest first: the item meta then builds beside all the others rather than alone at the end.
     opts.onProgress?.({ phase: 'indexes', done: 0, total: WC_TABLES.length });
-    const withKeys = WC_TABLES.filter((t) => t.keys.length);
+    const withKeys = WC_TABLES.filter((t) => t.keys.length).sort((a, b) => sink.rowsOf(b.name) - sink.rowsOf(a.name));
     let next = 0;
     await Promise.all([0, 1].map(async () => {
       while (next < withKeys.length) await pool.query(wcSchemaQueries.addKeys(o.prefix, withKeys[next++]!));
@@ -172,20 +173,35 @@ export function localizer(timezone: string): (utcMs: number) => string {
   };
 }
 
-let dayCache = { day: NaN, text: '' };
-const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
+// Dates repeat across rows (an order's created, paid and completed days), so day texts are kept by day number.
+const dayTexts = new Map<number, string>();
+const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => (n < 10 ? `0${n}` : String(n)));
 
-/** UTC ms → 'Y-m-d H:i:s'; the date part is cached because rows come roughly in time order. */
+/** UTC ms → 'Y-m-d H:i:s'. */
 export function mysqlDate(ms: number): string {
   const day = Math.floor(ms / DAY);
-  if (day !== dayCache.day) dayCache = { day, text: new Date(day * DAY).toISOString().slice(0, 11).replace('T', ' ') };
+  let text = dayTexts.get(day);
+  if (text === undefined) {
+    if (dayTexts.size > 100_000) dayTexts.clear();
+    text = new Date(day * DAY).toISOString().slice(0, 11).replace('T', ' ');
+    dayTexts.set(day, text);
+  }
   const s = Math.floor((ms - day * DAY) / 1000);
-  return `${dayCache.text}${pad2(Math.floor(s / 3600))}:${pad2(Math.floor(s / 60) % 60)}:${pad2(s % 60)}`;
+  return `${text}${TWO_DIGITS[Math.floor(s / 3600)]}:${TWO_DIGITS[Math.floor(s / 60) % 60]}:${TWO_DIGITS[s % 60]}`;
 }
 
 const slugify = (s: string) =>
   s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/&amp;|&/g, '').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-const asciiLocal = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/ł/g, 'l').replace(/Ł/g, 'L').toLowerCase().replace(/[^a-z]/g, '');
+// Names come from short lists, so each e-mail local part is worked out once.
+const asciiLocals = new Map<string, string>();
+const asciiLocal = (s: string) => {
+  let a = asciiLocals.get(s);
+  if (a === undefined) {
+    a = s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/ł/g, 'l').replace(/Ł/g, 'L').toLowerCase().replace(/[^a-z]/g, '');
+    asciiLocals.set(s, a);
+  }
+  return a;
+};
 const money = (n: number) => (Math.round(n * 100) / 100).toFixed(2);
 
 interface Product {
@@ -478,6 +494,14 @@ class ShopBuilder {
     return Math.min(this.o.customers, Math.floor(frac * this.o.customers));
   }
 
+  /** A customer who never orders; and one who orders often. Asked before a draw builds the customer. */
+  neverBuys(c: number): boolean {
+    return hash01(this.o.seed, c, 7) < 0.13;
+  }
+  isLoyal(c: number): boolean {
+    return hash01(this.o.seed, c, 9) < 0.05;
+  }
+
   customer(c: number) {
     const s = this.o.seed;
     const first = FIRST_NAMES[Math.floor(hash01(s, c, 2) * FIRST_NAMES.length)]!;
@@ -488,8 +512,6 @@ class ShopBuilder {
     return {
       id: c + 2, first, last, email, country,
       login: `${asciiLocal(first)}.${asciiLocal(last)}${c + 2}`,
-      neverBuys: hash01(s, c, 7) < 0.13,
-      loyal: hash01(s, c, 9) < 0.05,
       street: `${1 + Math.floor(hash01(s, c, 10) * 900)} ${STREETS[Math.floor(hash01(s, c, 11) * STREETS.length)]}`,
     };
   }
@@ -552,9 +574,9 @@ class ShopBuilder {
       const wantLoyal = rnd.chance(0.35);
       for (let attempt = 0; attempt < 12; attempt++) {
         const c = Math.floor(rnd.next() * eligible);
+        if (this.neverBuys(c) || this.signupMs(c) > atMs) continue;
+        if (wantLoyal && !this.isLoyal(c) && attempt < 11) continue;
         const u = this.customer(c);
-        if (u.neverBuys || this.signupMs(c) > atMs) continue;
-        if (wantLoyal && !u.loyal && attempt < 11) continue;
         return { ...u, customerId: u.id };
       }
     }

@@ -244,6 +244,8 @@ const q = (prefix: string, name: string) => `\`${prefix}${name}\``;
 
 export const wcSchemaQueries = {
   createTable: (prefix: string, t: WcTable) => `CREATE TABLE ${q(prefix, t.name)} (${t.columns}) ${CHARSET}`,
+  /** The table exactly as WooCommerce creates it, every key inline: what the generated table must end up as. */
+  createWooTable: (prefix: string, t: WcTable) => `CREATE TABLE ${q(prefix, t.name)} (${[t.columns, ...t.keys].join(',\n      ')}) ${CHARSET}`,
   addKeys: (prefix: string, t: WcTable) => `ALTER TABLE ${q(prefix, t.name)} ${t.keys.map((k) => `ADD ${k}`).join(', ')}`,
   dropTable: (prefix: string, t: WcTable) => `DROP TABLE IF EXISTS ${q(prefix, t.name)}`,
   /** WooCommerce tables already present in the current database (the ones the generator would write). */
