@@ -95,7 +95,8 @@ function compileExpression(postfix: unknown[]): Reader | null {
       }
       const r = operands.pop();
       const result = step.unary ? operators[step.operator]!(r, ctx) : operators[step.operator]!(operands.pop(), r, ctx);
-      operands.push(isDeferred(result) ? toValueSync(result) : result);
+      if (isPromise(result)) throw USE_LIQUIDJS;
+      operands.push(isIterator(result) ? toValueSync(result) : result);
     }
     return operands[0];
   };
@@ -114,7 +115,10 @@ interface ValueShape {
 }
 
 const isDrop = (v: unknown) => v instanceof Drop;
-const isDeferred = (v: unknown) => typeof v === 'object' && v !== null && (typeof (v as { next?: unknown }).next === 'function' || typeof (v as { then?: unknown }).then === 'function');
+/** liquidjs's operators are generators; a filter or tag may return a promise, which only its own path can wait for. */
+const isIterator = (v: unknown) => typeof v === 'object' && v !== null && typeof (v as { next?: unknown }).next === 'function';
+const isPromise = (v: unknown) => typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+const isDeferred = (v: unknown) => isIterator(v) || isPromise(v);
 
 /** A filtered value (an output's, a condition's, an assignment's) as one synchronous function; null when some part cannot be. */
 function compileValue(value: ValueShape): Reader | null {
@@ -150,7 +154,7 @@ function renderAll(templates: Template[], ctx: Context, emitter: Emitter): void 
     ctx.renderLimit.check(performance.now());
     try {
       const out = tpl.render(ctx, emitter);
-      const html = isDeferred(out) ? toValueSync(out) : out;
+      const html = isIterator(out) ? toValueSync(out) : out;
       if (html) emitter.write(html);
       if (ctx.breakCalled || ctx.continueCalled) break;
     } catch (e) {
