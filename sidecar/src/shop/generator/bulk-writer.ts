@@ -1,6 +1,9 @@
 import type { Pool } from '../../db/pool';
 import { wcSchemaQueries } from './wc-schema-queries';
 
+/** How long the generating loop may keep the event loop from sockets (both writers' backpressure()). */
+export const IO_TURN_MS = 50;
+
 // Multi-row INSERTs built as text: one statement per ~1 MB, at most one statement in flight per
 // table and a small cap overall, so memory stays flat however many rows are generated.
 
@@ -57,9 +60,15 @@ export class BulkWriter {
     return this.buffers.get(table)?.rows ?? 0;
   }
 
-  /** Waits while too many statements are in flight; call it from the generating loop. */
+  private lastIoTurn = Date.now();
+
+  /** Waits while too many statements are in flight, and gives sockets a turn now and then (see LoadWriter). */
   async backpressure(): Promise<void> {
     if (this.failure) throw this.failure;
+    if (Date.now() - this.lastIoTurn >= IO_TURN_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      this.lastIoTurn = Date.now();
+    }
     while (this.inFlight >= this.maxInFlight) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
       if (this.failure) throw this.failure;
