@@ -1,8 +1,20 @@
 import type { Pool } from '../../db/pool';
 import { wcSchemaQueries } from './wc-schema-queries';
 
-/** How long the generating loop may keep the event loop from sockets (both writers' backpressure()). */
-export const IO_TURN_MS = 50;
+/**
+ * What both writers' backpressure() awaits first: a turn of the event loop when 50 ms have passed
+ * since the last. A loop that only awaits settled promises never lets I/O run, and a table's
+ * connection opened meanwhile missed the server's 10-second connect_timeout (ECONNRESET a few
+ * minutes into a 1M-customer load).
+ */
+export function ioTurns(everyMs = 50): () => Promise<void> {
+  let last = Date.now();
+  return async () => {
+    if (Date.now() - last < everyMs) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    last = Date.now();
+  };
+}
 
 // Multi-row INSERTs built as text: one statement per ~1 MB, at most one statement in flight per
 // table and a small cap overall, so memory stays flat however many rows are generated.
@@ -60,15 +72,12 @@ export class BulkWriter {
     return this.buffers.get(table)?.rows ?? 0;
   }
 
-  private lastIoTurn = Date.now();
+  private readonly ioTurn = ioTurns();
 
-  /** Waits while too many statements are in flight, and gives sockets a turn now and then (see LoadWriter). */
+  /** Waits while too many statements are in flight, and gives sockets a turn now and then (ioTurns). */
   async backpressure(): Promise<void> {
     if (this.failure) throw this.failure;
-    if (Date.now() - this.lastIoTurn >= IO_TURN_MS) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      this.lastIoTurn = Date.now();
-    }
+    await this.ioTurn();
     while (this.inFlight >= this.maxInFlight) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
       if (this.failure) throw this.failure;

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type mysql from 'mysql2/promise';
 import type { Pool } from '../../db/pool';
-import { IO_TURN_MS, type SqlValue } from './bulk-writer';
+import { ioTurns, type SqlValue } from './bulk-writer';
 import { wcSchemaQueries } from './wc-schema-queries';
 
 // Rows streamed into LOAD DATA LOCAL INFILE, one connection per table, all tables loading in
@@ -96,17 +96,8 @@ export class LoadWriter implements RowSink {
     if (this.failure) throw this.failure;
   }
 
-  private lastIoTurn = Date.now();
-  /**
-   * Gives sockets a turn now and then even when the server keeps up: a loop that only awaits settled
-   * promises never lets I/O run, and a table's connection opened meanwhile missed the server's
-   * 10-second connect_timeout (ECONNRESET a few minutes into a 1M-customer load).
-   */
-  private async ioTurn(): Promise<void> {
-    if (Date.now() - this.lastIoTurn < IO_TURN_MS) return;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    this.lastIoTurn = Date.now();
-  }
+  /** Sockets get a turn now and then even when the server keeps up (ioTurns). */
+  private readonly ioTurn = ioTurns();
 
   private enqueue(t: TableLoad): void {
     const chunk = Buffer.from(t.buf, 'utf8');
