@@ -138,15 +138,3 @@ export function dueReminderCollector(
     },
   };
 }
-
-/** The same over a list of histories. */
-export function dueReminders(
-  histories: PurchaseHistory[],
-  cycleOf: (productId: number) => number | 'yearly' | null | undefined,
-  plan: Pick<ReplenishmentPlan, 'leadDays' | 'learn'>,
-  today: string,
-): DueReminder[] {
-  const collector = dueReminderCollector(cycleOf, plan, today);
-  for (const h of histories) collector.add(h);
-  return collector.reminders();
-}

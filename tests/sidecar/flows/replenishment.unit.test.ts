@@ -1,9 +1,15 @@
 import { defaultFlows } from '../../../sidecar/src/flows/definitions';
-import { dueReminders, nextYear, replenishmentPlan } from '../../../sidecar/src/flows/replenishment';
+import { dueReminderCollector, nextYear, replenishmentPlan, type PurchaseHistory } from '../../../sidecar/src/flows/replenishment';
 import { parseSimulationRange } from '../../../sidecar/src/flows/simulate';
 
 const flow = (settings: Record<string, string | null>) => ({ ...defaultFlows.find((f) => f.id === 'replenishment')!, settings });
 const h = (email: string, productId: number, lastDay: string, learnedDays: number | null = null) => ({ email, productId, lastDay, learnedDays });
+/** The histories through the collector, as the scan streams them. */
+function dueReminders(histories: PurchaseHistory[], ...args: Parameters<typeof dueReminderCollector>) {
+  const collector = dueReminderCollector(...args);
+  for (const history of histories) collector.add(history);
+  return collector.reminders();
+}
 
 describe('replenishment dates', () => {
   it('reads cycles and reports what it cannot read', () => {
