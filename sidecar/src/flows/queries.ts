@@ -12,7 +12,6 @@ export const flowQueries = defineQueries({
   restartEnrollment: `UPDATE {retain_enrollments} SET started_at = ?, subject = ? WHERE id = ? AND status = 'active'`,
   // A step not yet claimed moves with its enrollment's new start (a cart that keeps changing).
   rescheduleStep: `UPDATE {retain_jobs} SET run_at = ?, payload = ?, updated_at = ? WHERE job_key = ? AND status = 'pending'`,
-  // The send gate's suppression check for the sends that start together: one read for all their addresses.
   stepsSent: `SELECT COUNT(*) AS n FROM {retain_messages} m JOIN {retain_jobs} j ON j.id = m.job_id WHERE j.enrollment_id = ?`,
   // Other work for the same contact, for the frequency cap's priorities: due soon, or being sent now.
   pendingFor: `SELECT id, flow, run_at, status FROM {retain_jobs} WHERE contact_id = ? AND status IN ('pending', 'running') AND run_at <= ? AND id <> ?`,

@@ -135,10 +135,10 @@ export function createScans(d: { pool: Pool; prefix: string; clock: Clock; log: 
       const startOfDay = zonedTime(day.year, day.month, day.day, 0, 0, zone);
       const celebrated = celebratedOn(day);
       const utcDays = utcMonthDaysAround(celebrated);
-      /** Whole years since `when` if its local day is celebrated today, else null. */
+      /** Whole years since `when` if its local day is celebrated today and a year has passed, else null. */
       const yearsSince = (when: Date): number | null => {
         const local = localParts(when, zone);
-        return celebrated.includes(monthDay(local)) ? day.year - local.year : null;
+        return celebrated.includes(monthDay(local)) && day.year - local.year >= 1 ? day.year - local.year : null;
       };
       const occasion = (id: unknown, kind: 'first_order' | 'signup', years: number, country: string | null) =>
         localTimeOn(day, country, flow, at).then((firstRunAt) => emit({ flow, contactId: Number(id), key: `anniversary:${id}:${day.year}`, subject: `anniversary:${kind}:${years}`, firstRunAt }));
@@ -148,7 +148,7 @@ export function createScans(d: { pool: Pool; prefix: string; clock: Clock; log: 
         const page = await d.shop.lifecycle.firstOrderAnniversaries({ monthDays: utcDays, before: startOfDay, after, limit: PAGE });
         const today = page.flatMap((p) => {
           const years = yearsSince(p.firstPaidAt);
-          return years !== null && years >= 1 ? [{ email: p.email, years }] : [];
+          return years === null ? [] : [{ email: p.email, years }];
         });
         const contacts = await contactsOf(today.map((p) => p.email));
         for (const p of today) {
@@ -162,7 +162,7 @@ export function createScans(d: { pool: Pool; prefix: string; clock: Clock; log: 
       for await (const rows of pages(q.scanSignupAnniversaries, [], [utcDays, startOfDay])) {
         const today = rows.flatMap((r) => {
           const years = yearsSince(r.created_at as Date);
-          return years !== null && years >= 1 ? [{ id: r.id, email: String(r.email), country: r.country ?? null, years }] : [];
+          return years === null ? [] : [{ id: r.id, email: String(r.email), country: r.country ?? null, years }];
         });
         const customers = await d.shop.lifecycle.firstPaidOf(today.map((r) => r.email));
         for (const r of today) if (!customers.has(r.email)) await occasion(r.id, 'signup', r.years, r.country);

@@ -1,4 +1,5 @@
 import type { Connection as CoreConnection } from 'mysql2';
+import { DAY } from '../clock';
 import { releaseWithDefaults, withTransaction } from '../db/pool';
 import type { Row } from '../db/sql';
 import type { ShopContext } from './context';
@@ -159,7 +160,7 @@ export function medianGap(days: unknown): number | null {
   const times = String(days).split(',').map((d) => Date.parse(`${d}T00:00:00Z`));
   if (times.length < 3 || times.some((t) => Number.isNaN(t))) return null;
   const gaps: number[] = [];
-  for (let i = 1; i < times.length; i++) gaps.push(Math.round((times[i]! - times[i - 1]!) / 86_400_000));
+  for (let i = 1; i < times.length; i++) gaps.push(Math.round((times[i]! - times[i - 1]!) / DAY));
   gaps.sort((a, b) => a - b);
   const mid = gaps.length >> 1;
   return gaps.length % 2 ? gaps[mid]! : (gaps[mid - 1]! + gaps[mid]!) / 2;
