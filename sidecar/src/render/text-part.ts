@@ -28,7 +28,7 @@ const OWN_LINE_LINK_CLASS = 'chip';
 
 /**
  * Markup as the text part needs it: tags keep only what it reads (`class`, `href`). Static parts of a
- * template are trimmed this way once, at load, so each render parses a third of the HTML for its text.
+ * template are trimmed this way once, at load, so each render parses about half of the HTML for its text.
  */
 const UNREAD_ATTRIBUTE = /\s(?:style|role|width|height|cellpadding|cellspacing|border|dir|align|valign|bgcolor|alt|src|lang|xmlns(?::\w+)?)="[^"]*"/gi;
 export const textOnlyMarkup = (markup: string) => markup.replace(/<[a-zA-Z][^<>]*>/g, (tag) => tag.replace(UNREAD_ATTRIBUTE, ''));
