@@ -101,6 +101,7 @@ if (require.main === module) {
     const { createShopPool } = await import('../sidecar/src/db/pool');
     const { shopMigrations } = await import('../sidecar/src/db/migrations');
     const { createShopReader } = await import('../sidecar/src/shop/reader');
+    const { GENERATED_BIRTHDAY_KEY } = await import('../sidecar/src/shop/generator/generate');
     const { values } = parseArgs({ options: { db: { type: 'string' }, only: { type: 'string' } } });
     const admin = (process.env.RETAIN_TEST_DB_ADMIN_URL ?? 'mysql://retain:retain@127.0.0.1:3407').replace(/\/+$/, '');
     const db = values.db ?? 'gen_1m';
@@ -108,7 +109,7 @@ if (require.main === module) {
     const shopPool = createShopPool(url, 4);
     await migrate(shopPool, 'wp_', undefined, shopMigrations);
     const clock = new ManualClock('2026-11-22T00:00:00Z');
-    const reader = createShopReader({ pool: shopPool, prefix: 'wp_', clock, log: pino({ level: 'warn' }) });
+    const reader = createShopReader({ pool: shopPool, prefix: 'wp_', clock, log: pino({ level: 'warn' }), options: { birthdayMetaKey: GENERATED_BIRTHDAY_KEY } });
     const rows = await benchScans({ shopUrl: url, reader, shopPool, clock, prefix: 'wp_', say: (l) => console.error(l), only: values.only?.split(',') as ScanName[] | undefined });
     for (const r of rows) console.log(`${r.name.padEnd(72)} ${String(r.value).padStart(10)} ${r.unit.padEnd(3)}${r.target ? `  target ${r.target}: ${r.pass ? 'pass' : 'FAIL'}` : ''}`);
     console.log(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);

@@ -4,7 +4,7 @@ import { ManualClock } from '../sidecar/src/clock';
 import { migrate } from '../sidecar/src/db/migrate';
 import { createShopPool, createStatePool } from '../sidecar/src/db/pool';
 import type { Row } from '../sidecar/src/db/sql';
-import { generateShop, type Storage } from '../sidecar/src/shop/generator/generate';
+import { GENERATED_BIRTHDAY_KEY, generateShop, type Storage } from '../sidecar/src/shop/generator/generate';
 import { phpUnserialize } from '../sidecar/src/shop/php';
 import { createShopReader } from '../sidecar/src/shop/reader';
 import { SEGMENTS } from '../sidecar/src/shop/segments';
@@ -97,7 +97,7 @@ export async function benchShop(opts: BenchShopOptions = {}): Promise<BenchRow[]
   const size = `${customers}/${orders} ${storage}`;
 
   const clock = new ManualClock(`${anchor}T00:00:00Z`);
-  const reader = createShopReader({ pool: shopPool, prefix, clock, log: pino({ level: 'warn' }) });
+  const reader = createShopReader({ pool: shopPool, prefix, clock, log: pino({ level: 'warn' }), options: { birthdayMetaKey: GENERATED_BIRTHDAY_KEY } });
   const full = Date.now();
   let t = Date.now();
   if (storage === 'legacy') {

@@ -1,14 +1,15 @@
 import { defineQueries } from '../db/sql';
 
 // Customer facts, set-based: nothing streams through Node.
-// The backfill builds a fresh table in steps that each aggregate by an indexed or small key, then
-// swaps it in with one RENAME TABLE (readers see the old generation or the new one, never half):
-//   1. refunds summed per order once (retain_shop_facts_refunds);
-//   2. orders of accounts aggregated per customer id (retain_shop_facts_accounts);
-//   3. one row per account (customers by role, or with orders), with signup, birthday and gap, keyed
-//      by the account's normalised e-mail;
-//   4. orders of deleted accounts, then guest orders, aggregated per normalised billing e-mail and
-//      merged into the same rows (a guest order placed before signing up counts for the account).
+// The backfill builds a fresh table and swaps it in with one RENAME TABLE (readers see the old
+// generation or the new one, never half). Two connections work side by side:
+//   main: orders of accounts aggregated per customer id (retain_shop_facts_accounts), then one row per
+//         account (customers by role, or with orders) with signup, birthday and gap, keyed by the
+//         account's normalised e-mail;
+//   side: the accounts' role and birthday from usermeta (retain_shop_facts_users), then guest orders
+//         per billing e-mail (retain_shop_facts_guests), then refunds of paid orders per contact.
+// Then orders of deleted accounts and of guests merge into the same rows (a guest order placed before
+// signing up counts for the account), refunds are subtracted and the secondary keys are built.
 // The incremental refresh recomputes a batch of e-mails in place with the *ForEmails statements.
 // Parameters of the aggregates: refreshed_at, paid statuses, excluded statuses.
 
@@ -58,6 +59,9 @@ const MERGE = `ON DUPLICATE KEY UPDATE ${N}.customer_id = GREATEST(${N}.customer
     ${N}.typical_gap_days = IF(${N}.paid_orders > 1, TIMESTAMPDIFF(SECOND, ${N}.first_paid_at, ${N}.last_paid_at) / 86400 / (${N}.paid_orders - 1), NULL),
     ${N}.signup_at = COALESCE(${N}.signup_at, VALUES(signup_at)), ${N}.birthday = COALESCE(${N}.birthday, VALUES(birthday))`;
 
+// One half of the contacts by e-mail, so the two connections insert into disjoint parts of the next
+// generation's primary key. Params: from (inclusive), to (exclusive; null = no end), to again.
+const IN_HALF = (email: string) => `${email} >= ? AND (? IS NULL OR ${email} < ?)`;
 const GAP = (paid: string, first: string, last: string) => `IF(${paid} > 1, TIMESTAMPDIFF(SECOND, ${first}, ${last}) / 86400 / (${paid} - 1), NULL)`;
 
 // The backfill reads each order once, in one of two sequential scans (accounts, guests) that run side
@@ -95,9 +99,10 @@ const LEGACY_ORDERS: OrderSource = {
 const ORDER_AGGREGATES = (s: OrderSource) => `COUNT(*) AS orders, SUM(${s.status} IN (?)) AS paid_orders,
     MIN(IF(${s.status} IN (?), ${s.created}, NULL)) AS first_paid_at, MAX(IF(${s.status} IN (?), ${s.created}, NULL)) AS last_paid_at,
     SUM(IF(${s.status} IN (?), ${s.total}, 0)) AS gross`;
-// Accounts group by customer id. Params: paid ×4, excluded.
+// Accounts group by customer id, by sorting (SQL_BIG_RESULT): a million groups in a temporary table
+// took a fifth longer at 5M orders. Params: paid ×4, excluded.
 const STAGE_ACCOUNTS = (s: OrderSource) => `INSERT INTO {retain_shop_facts_accounts} (customer_id, orders, paid_orders, first_paid_at, last_paid_at, gross)
-    SELECT ${s.customer}, ${ORDER_AGGREGATES(s)} FROM ${s.from} WHERE ${s.real} AND ${s.customer} > 0 GROUP BY ${s.customer} ORDER BY NULL`;
+    SELECT SQL_BIG_RESULT ${s.customer}, ${ORDER_AGGREGATES(s)} FROM ${s.from} WHERE ${s.real} AND ${s.customer} > 0 GROUP BY ${s.customer} ORDER BY NULL`;
 // Guests (and deleted accounts' orders, which keep their old customer id) are staged per billing
 // e-mail's bytes: it is already lower-cased, and a binary key groups several times faster than the
 // collation's; sorting (SQL_BIG_RESULT) keeps the server's memory bounded however many guests there
@@ -128,8 +133,8 @@ const NEXT = 'retain_shop_customer_facts_next';
 const backfillQueries = {
   backfillLock: `SELECT GET_LOCK(CONCAT(DATABASE(), '.', ?), 600) AS got`,
   backfillUnlock: `SELECT RELEASE_LOCK(CONCAT(DATABASE(), '.', ?))`,
-  // Account aggregates group in an in-memory temporary table; the guests' and account rows' sorts keep
-  // whole rows in a 64 MB buffer. This session only (reset before the connection goes back).
+  // The users' usermeta groups in an in-memory temporary table; the accounts', guests' and account rows'
+  // sorts keep whole rows in a 64 MB buffer. This session only (reset before the connection goes back).
   backfillSession: `SET SESSION tmp_table_size = 268435456, SESSION max_heap_table_size = 268435456, SESSION sort_buffer_size = 67108864,
     SESSION max_length_for_sort_data = 8192`,
   backfillSessionReset: `SET SESSION tmp_table_size = DEFAULT, SESSION max_heap_table_size = DEFAULT, SESSION sort_buffer_size = DEFAULT,
@@ -145,23 +150,29 @@ const backfillQueries = {
   clearAccounts: `TRUNCATE TABLE {retain_shop_facts_accounts}`,
   clearGuests: `TRUNCATE TABLE {retain_shop_facts_guests}`,
   clearRefunds: `TRUNCATE TABLE {retain_shop_facts_refunds}`,
+  clearUsers: `TRUNCATE TABLE {retain_shop_facts_users}`,
   hposStageAccounts: STAGE_ACCOUNTS(HPOS_ORDERS),
   legacyStageAccounts: STAGE_ACCOUNTS(LEGACY_ORDERS),
+  // The two usermeta keys the account rows need, one row per user: the role (customer or not) and the
+  // birthday, read through the meta_key index once, beside the order scans. LEFT(…, 11) keeps the grouping
+  // in memory (meta_value is LONGTEXT, and a BLOB column sends a temporary table to disk) and still fails
+  // the Y-m-d check for any longer value. Params: capabilities key, birthday key, both keys.
+  stageUsers: `INSERT INTO {retain_shop_facts_users} (user_id, customer, birthday)
+    SELECT user_id, MAX(meta_key = ? AND meta_value LIKE '%"customer"%'), MIN(IF(meta_key = ?, LEFT(meta_value, 11), NULL))
+    FROM {usermeta} FORCE INDEX (meta_key) WHERE meta_key IN (?) GROUP BY user_id`,
   // Accounts: customers by role, and every account with orders, in e-mail order (appended to the
-  // primary key rather than scattered through it). Params: refreshed_at, birthday key, capabilities key.
-  // The usermeta rows come through the meta_key index, once per key, not per user.
+  // primary key rather than scattered through it). Params: refreshed_at, a half.
   nextFromAccounts: `INSERT INTO {retain_shop_customer_facts_next}
       (email, customer_id, orders, paid_orders, first_paid_at, last_paid_at, gross, refunded, net, typical_gap_days, signup_at, birthday, refreshed_at)
     SELECT LEFT(LOWER(TRIM(u.user_email)), 191), u.ID, COALESCE(a.orders, 0), COALESCE(a.paid_orders, 0), a.first_paid_at, a.last_paid_at,
       COALESCE(a.gross, 0), 0, COALESCE(a.gross, 0), ${GAP('a.paid_orders', 'a.first_paid_at', 'a.last_paid_at')},
       IF(u.user_registered IS NULL OR u.user_registered < '1971-01-01', NULL, u.user_registered),
-      IF(b.value REGEXP '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$', b.value, NULL),
+      IF(m.birthday REGEXP '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$', m.birthday, NULL),
       ?
     FROM {users} u
     LEFT JOIN {retain_shop_facts_accounts} a ON a.customer_id = u.ID
-    LEFT JOIN (SELECT user_id, MIN(meta_value) AS value FROM {usermeta} WHERE meta_key = ? GROUP BY user_id) b ON b.user_id = u.ID
-    LEFT JOIN (SELECT DISTINCT user_id FROM {usermeta} WHERE meta_key = ? AND meta_value LIKE '%"customer"%') cu ON cu.user_id = u.ID
-    WHERE u.user_email <> '' AND (a.customer_id IS NOT NULL OR cu.user_id IS NOT NULL)
+    LEFT JOIN {retain_shop_facts_users} m ON m.user_id = u.ID
+    WHERE u.user_email <> '' AND (a.customer_id IS NOT NULL OR m.customer = 1) AND ${IN_HALF('LEFT(LOWER(TRIM(u.user_email)), 191)')}
     ORDER BY 1
     ${MERGE}`,
   // Orders of deleted accounts count for their billing e-mail, as guest orders do.
@@ -170,17 +181,22 @@ const backfillQueries = {
   legacyStageOrphans: STAGE_GUESTS(LEGACY_ORDERS, `i.customer_id IN ${ORPHANS}`),
   legacyStageGuests: STAGE_GUESTS(LEGACY_ORDERS, 'i.customer_id = 0'),
   orphanCount: `SELECT COUNT(*) AS n FROM {retain_shop_facts_accounts} a LEFT JOIN {users} u ON u.ID = a.customer_id WHERE u.ID IS NULL`,
-  // Guest rows join the accounts' rows (a guest order placed before signing up counts for the account). Param: refreshed_at.
+  // Guest rows join the accounts' rows (a guest order placed before signing up counts for the account).
+  // Params: refreshed_at, a half.
   nextFromGuests: `INSERT INTO {retain_shop_customer_facts_next}
       (email, customer_id, orders, paid_orders, first_paid_at, last_paid_at, gross, refunded, net, typical_gap_days, refreshed_at)
     SELECT CONVERT(g.email USING utf8mb4), g.customer_id, g.orders, g.paid_orders, g.first_paid_at, g.last_paid_at, g.gross, 0, g.gross,
       ${GAP('g.paid_orders', 'g.first_paid_at', 'g.last_paid_at')}, ?
-    FROM {retain_shop_facts_guests} g
+    FROM {retain_shop_facts_guests} g WHERE ${IN_HALF('g.email')}
     ${MERGE}`,
   hposStageRefunds: `INSERT INTO {retain_shop_facts_refunds} (email, refunded) ${HPOS_REFUNDS}`,
   legacyStageRefunds: `INSERT INTO {retain_shop_facts_refunds} (email, refunded) ${LEGACY_REFUNDS}`,
+  // Params: a half.
   nextRefunds: `UPDATE {retain_shop_customer_facts_next} f JOIN {retain_shop_facts_refunds} x ON x.email = f.email
-    SET f.refunded = x.refunded, f.net = f.gross - x.refunded`,
+    SET f.refunded = x.refunded, f.net = f.gross - x.refunded WHERE ${IN_HALF('x.email')}`,
+  // The median account e-mail, where the two halves meet: one walk of the users' e-mail index.
+  accountCount: `SELECT COUNT(*) AS n FROM {users}`,
+  medianEmail: `SELECT LEFT(LOWER(TRIM(user_email)), 191) AS email FROM {users} ORDER BY user_email LIMIT 1 OFFSET ?`,
   // Atomic: a reader sees the old table or the new one.
   swapFacts: `RENAME TABLE {retain_shop_customer_facts} TO {retain_shop_customer_facts_old},
     {retain_shop_customer_facts_next} TO {retain_shop_customer_facts},
@@ -250,13 +266,14 @@ export const segmentQueries = defineQueries({
   lapsedPage: `${MEMBER} WHERE paid_orders >= 1 AND last_paid_at < ? AND email > ? ORDER BY email LIMIT ?`,
   // RFM cut points: the lowest value of each quintile (NTILE(5)) among paying contacts, which is the
   // value at the quintile's first position in that order. Each is an index-only order statistic
-  // (paid_last, last_paid_orders, net_paid), not a sort of every paying row.
+  // (last_paid_orders, net_paid), not a sort of every paying row. Counts read last_paid_orders whole.
   paying: `SELECT COUNT(*) AS n, COALESCE(SUM(last_paid_at IS NULL), 0) AS undated FROM {retain_shop_customer_facts} WHERE paid_orders > 0`,
   frequencies: `SELECT paid_orders AS f, COUNT(*) AS n FROM {retain_shop_customer_facts} WHERE paid_orders > 0 GROUP BY paid_orders ORDER BY paid_orders`,
   recencyAt: `SELECT last_paid_at AS r FROM {retain_shop_customer_facts} FORCE INDEX (last_paid_orders)
     WHERE last_paid_at IS NOT NULL AND paid_orders > 0 ORDER BY last_paid_at LIMIT 1 OFFSET ?`,
   monetaryAt: `SELECT net AS m FROM {retain_shop_customer_facts} FORCE INDEX (net_paid) WHERE paid_orders > 0 ORDER BY net LIMIT 1 OFFSET ?`,
   gapCount: `SELECT COUNT(*) AS n FROM {retain_shop_customer_facts} WHERE typical_gap_days IS NOT NULL`,
-  // One index walk to the middle of the gap index: a single order statistic, not pagination.
+  // The median gap, one sort per settings refresh (about a second at 1.4M contacts): a key on the gap
+  // would cost every backfill more.
   gapAt: `SELECT typical_gap_days AS gap FROM {retain_shop_customer_facts} WHERE typical_gap_days IS NOT NULL ORDER BY typical_gap_days LIMIT 1 OFFSET ?`,
 });

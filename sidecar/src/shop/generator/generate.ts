@@ -16,6 +16,9 @@ import { WC_TABLES, wcSchemaQueries } from './wc-schema-queries';
 
 export type Storage = 'hpos' | 'legacy';
 
+/** The usermeta key generated birthdays go under (Y-m-d), as in the fixture shops; readers name it as birthdayMetaKey. */
+export const GENERATED_BIRTHDAY_KEY = 'birthday';
+
 export interface GenerateShopOptions {
   /** mysql://user:pass@host:port/database — the database is created when missing. */
   url: string;
@@ -539,7 +542,7 @@ class ShopBuilder {
         ['billing_city', u.country.city], ['billing_postcode', u.country.postcode], ['billing_address_1', u.street],
         ['shipping_country', u.country.code], ['last_update', String(Math.floor(signup / 1000))],
       ];
-      if (hash01(this.o.seed, c, 13) < 0.6) meta.push(['birthday', this.birthday(c)]);
+      if (hash01(this.o.seed, c, 13) < 0.6) meta.push([GENERATED_BIRTHDAY_KEY, this.birthday(c)]);
       for (const [k, v] of meta) this.w.add('usermeta', [u.id, k, v]);
       if ((c & 1023) === 0) {
         await this.w.backpressure();
