@@ -235,11 +235,11 @@ export const factsQueries = defineQueries({
   signupAndGap: `UPDATE {retain_shop_customer_facts} f LEFT JOIN {users} u ON u.ID = f.customer_id AND f.customer_id > 0
     SET f.signup_at = IF(u.user_registered IS NULL OR u.user_registered < '1971-01-01', NULL, u.user_registered),
         f.typical_gap_days = IF(f.paid_orders > 1, TIMESTAMPDIFF(SECOND, f.first_paid_at, f.last_paid_at) / 86400 / (f.paid_orders - 1), NULL)
-    WHERE f.refreshed_at = ?`,
+    WHERE f.email IN (?)`,
   // Stored only when it looks like Y-m-d; the reader validates the calendar day (no 02-30).
   birthdays: `UPDATE {retain_shop_customer_facts} f JOIN {usermeta} m ON m.user_id = f.customer_id AND m.meta_key = ?
     SET f.birthday = IF(m.meta_value REGEXP '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$', m.meta_value, NULL)
-    WHERE f.customer_id > 0 AND f.refreshed_at = ?`,
+    WHERE f.customer_id > 0 AND f.email IN (?)`,
 
   stateGet: `SELECT value FROM {retain_shop_state} WHERE name = ?`,
   stateSet: `INSERT INTO {retain_shop_state} (name, value, updated_at) VALUES (?, ?, UTC_TIMESTAMP())

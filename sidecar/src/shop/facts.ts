@@ -179,8 +179,9 @@ export function createFactsReader(ctx: ShopContext, orders: OrderReader, custome
       const stamp = sqlUtc(new Date(Math.floor(Date.now() / 1000) * 1000));
       await ctx.pool.query(hpos ? q.hposForEmails : q.legacyForEmails, [stamp, ctx.paidStatuses, batch, batch, NOT_REAL_ORDER_STATUSES]);
       await ctx.pool.query(q.registeredForEmails, [stamp, `${ctx.prefix}capabilities`, batch]);
-      await ctx.pool.query(q.signupAndGap, [stamp]);
-      await ctx.pool.query(q.birthdays, [ctx.birthdayKey, stamp]);
+      // The batch's rows by primary key: refreshed_at has no index (a key costs every backfill).
+      await ctx.pool.query(q.signupAndGap, [batch]);
+      await ctx.pool.query(q.birthdays, [ctx.birthdayKey, batch]);
     }
     await setState('facts_cursor', asOf);
     return { contacts: list.length, ms: Date.now() - started };

@@ -178,6 +178,10 @@ describe('shop reader on a generated shop', () => {
     }
     const [[known]] = (await db.shopPool.query('SELECT email FROM shop_retain_shop_customer_facts LIMIT 1')) as unknown as [[{ email: string }]];
     expect((await explain(db, f.byEmail, [known.email]))[0]!.type).toBe('const');
+    // The refresh updates its batch's rows by primary key (refreshed_at has no index).
+    for (const [sql, params] of [[f.signupAndGap, [[known.email]]], [f.birthdays, ['birthday', [known.email]]]] as Array<[string, unknown[]]>) {
+      expect((await explain(db, sql, params)).find((x) => x.table === 'f')).toMatchObject({ key: 'PRIMARY' });
+    }
     const flags = [['wc-completed'], ['trash']];
     // Backfill: every order is read once by one of two scans (a scan of wc_orders is intended), with
     // no per-order lookup; users, usermeta and refunds' parents come through keys.
