@@ -1,4 +1,5 @@
 import { defineQueries } from '../db/sql';
+import { SHOP_TABLES_COLLATION } from './migrations';
 
 // Customer facts, set-based: nothing streams through Node.
 // The backfill builds a fresh table and swaps it in with one RENAME TABLE (readers see the old
@@ -59,9 +60,14 @@ const MERGE = `ON DUPLICATE KEY UPDATE ${N}.customer_id = GREATEST(${N}.customer
     ${N}.typical_gap_days = IF(${N}.paid_orders > 1, TIMESTAMPDIFF(SECOND, ${N}.first_paid_at, ${N}.last_paid_at) / 86400 / (${N}.paid_orders - 1), NULL),
     ${N}.signup_at = COALESCE(${N}.signup_at, VALUES(signup_at)), ${N}.birthday = COALESCE(${N}.birthday, VALUES(birthday))`;
 
-// One half of the contacts by e-mail, so the two connections insert into disjoint parts of the next
-// generation's primary key. Params: from (inclusive), to (exclusive; null = no end), to again.
-const IN_HALF = (email: string) => `${email} >= ? AND (? IS NULL OR ${email} < ?)`;
+// One half of the contacts by e-mail, so the two connections write disjoint parts of the next
+// generation's primary key. Compared in the key's own collation (the users' e-mail column and the
+// guests' bytes order some addresses differently), so no row of one half falls in the other's range.
+// Params: from (inclusive), to (exclusive; null = no end), to again.
+const IN_HALF = (email: string) => {
+  const key = `CONVERT(${email} USING utf8mb4) COLLATE ${SHOP_TABLES_COLLATION}`;
+  return `${key} >= ? AND (? IS NULL OR ${key} < ?)`;
+};
 const GAP = (paid: string, first: string, last: string) => `IF(${paid} > 1, TIMESTAMPDIFF(SECOND, ${first}, ${last}) / 86400 / (${paid} - 1), NULL)`;
 
 // The backfill reads each order once, in one of two sequential scans (accounts, guests) that run side

@@ -3,7 +3,9 @@ import type { Migration } from '../db/migrations';
 // Derived tables the shop reader keeps beside WooCommerce's (versions 100 and up). They live in
 // the shop's database so they can be joined with WooCommerce's tables; WooCommerce's own tables
 // are never written. Everything here can be dropped and rebuilt from the shop.
-const table = (body: string) => `${body} ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_520_ci`;
+/** The collation of the derived tables' e-mail keys; queries that split e-mails into ranges compare in it. */
+export const SHOP_TABLES_COLLATION = 'utf8mb4_unicode_520_ci';
+const table = (body: string) => `${body} ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${SHOP_TABLES_COLLATION}`;
 
 export const shopMigrations: Migration[] = [
   {
