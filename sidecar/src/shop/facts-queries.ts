@@ -6,11 +6,13 @@ import { SHOP_TABLES_COLLATION } from './migrations';
 // generation or the new one, never half). Two connections work side by side:
 //   main: orders of accounts aggregated per customer id (retain_shop_facts_accounts), then one row per
 //         account (customers by role, or with orders) with signup, birthday and gap, keyed by the
-//         account's normalised e-mail;
+//         account's normalised e-mail, for the lower half of the e-mails; then refunds of paid orders
+//         per contact;
 //   side: the accounts' role and birthday from usermeta (retain_shop_facts_users), then guest orders
-//         per billing e-mail (retain_shop_facts_guests), then refunds of paid orders per contact.
+//         per billing e-mail (retain_shop_facts_guests), then the account rows of the upper half.
 // Then orders of deleted accounts and of guests merge into the same rows (a guest order placed before
-// signing up counts for the account), refunds are subtracted and the secondary keys are built.
+// signing up counts for the account) and refunds are subtracted, each half on its own connection;
+// last, the secondary keys are built.
 // The incremental refresh recomputes a batch of e-mails in place with the *ForEmails statements.
 // Parameters of the aggregates: refreshed_at, paid statuses, excluded statuses.
 
