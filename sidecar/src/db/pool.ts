@@ -85,3 +85,10 @@ export async function serverInfo(pool: Pool): Promise<ServerInfo> {
   const skipLocked = isMariaDb ? major > 10 || (major === 10 && minor >= 6) : major >= 8;
   return { version, isMariaDb, skipLocked };
 }
+
+/** Waits for every statement running side by side on separate connections, then throws the first failure (none is left running). */
+export async function settled<T>(work: Array<Promise<T>>): Promise<T[]> {
+  const results = await Promise.allSettled(work);
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+}

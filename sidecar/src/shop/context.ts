@@ -18,6 +18,8 @@ export interface ShopReaderOptions {
   birthdayMetaKey?: string;
   /** Settings (and storage detection) are re-read after this many ms. */
   settingsTtlMs?: number;
+  /** Legacy storage: orders indexed per catch-up statement, and how many behind after a full one switch to one bulk pass. */
+  legacyIndex?: { batch?: number; bulkBehind?: number };
   /** Blog id of the persistent-cart usermeta key (_woocommerce_persistent_cart_{id}). */
   blogId?: number;
   segments?: {

@@ -2,7 +2,7 @@ import type { ShopContext } from './context';
 import { NOT_REAL_ORDER_STATUSES } from './context';
 import type { CustomerReader } from './customers';
 import type { OrderReader } from './orders';
-import { releaseWithDefaults, type Connection } from '../db/pool';
+import { releaseWithDefaults, settled, type Connection } from '../db/pool';
 import type { Row } from '../db/sql';
 import { alterNextKeys } from './facts-queries';
 import type { ContactRef, CustomerFacts } from './types';
@@ -229,13 +229,6 @@ async function emailHalves(conn: Connection, q: ShopContext['q']['facts']): Prom
   if (n < 2) return [['', null]];
   const [[median]] = (await conn.query(q.medianEmail, [Math.floor(n / 2)])) as unknown as [[{ email: string } | undefined]];
   return median?.email ? [['', median.email], [median.email, null]] : [['', null]];
-}
-
-/** Waits for every statement running side by side, then throws the first failure (none is left running). */
-async function settled<T>(work: Array<Promise<T>>): Promise<T[]> {
-  const results = await Promise.allSettled(work);
-  for (const r of results) if (r.status === 'rejected') throw r.reason;
-  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 /** information_schema.STATISTICS rows (one per key column, in order) as DROP-able names and ADD clauses. */

@@ -164,4 +164,18 @@ export const shopMigrations: Migration[] = [
       'CREATE TABLE {retain_shop_customer_facts_next} LIKE {retain_shop_customer_facts}',
     ],
   },
+  {
+    version: 106,
+    name: 'legacy order index: filled in bulk on a first run',
+    statements: [
+      // Scratch for filling retain_shop_order_index far behind (a first run on a big shop): each order's
+      // billing e-mail (meta 1) and customer (meta 2), read through postmeta's meta_key index once.
+      table(`CREATE TABLE {retain_shop_order_index_stage} (
+        order_id BIGINT UNSIGNED NOT NULL,
+        meta TINYINT UNSIGNED NOT NULL,
+        value VARCHAR(191) NULL,
+        PRIMARY KEY (order_id, meta)
+      )`),
+    ],
+  },
 ];

@@ -1,9 +1,14 @@
+import { settled, type Connection } from '../db/pool';
 import type { Row } from '../db/sql';
 import { NOT_REAL_ORDER_STATUSES, type ShopContext } from './context';
 import type { ContactRef, Order, OrderLine } from './types';
 import { bareStatus, gmtDate, intId, money, normaliseEmail, sqlUtc, storedStatus, unixDate } from './values';
 
 const CATCH_UP_BATCH = 20_000;
+// More orders than this behind after a full batch (a first run on a big shop): fill the rest in bulk.
+// One-by-one runs at about 2,300 orders a second on a 5M-order shop; the bulk pass reads postmeta's
+// two meta_key ranges once, whatever is left.
+const BULK_BEHIND = 200_000;
 
 export interface OrderReader {
   hasOrderSince(contact: ContactRef, since: Date, statuses?: string[] | 'any'): Promise<boolean>;
@@ -26,18 +31,57 @@ export function createOrderReader(ctx: ShopContext): OrderReader {
   let syncing: Promise<number> | null = null;
 
   async function syncIndexOnce(): Promise<number> {
+    const batch = ctx.options.legacyIndex?.batch ?? CATCH_UP_BATCH;
+    const far = ctx.options.legacyIndex?.bulkBehind ?? BULK_BEHIND;
     let added = 0;
     for (;;) {
-      const [cur] = await ctx.rows(q.legacyIndexCursor);
-      const cursor = Number(cur?.cursor_id ?? 0);
-      const [res] = await ctx.pool.query(q.legacyIndexCatchUp, [cursor, CATCH_UP_BATCH]);
+      const cursor = await indexCursor();
+      const [res] = await ctx.pool.query(q.legacyIndexCatchUp, [cursor, batch]);
       const n = (res as { affectedRows: number }).affectedRows;
       added += n;
-      if (n > 0) {
-        const [zero] = await ctx.rows(q.legacyIndexZeroDates, [cursor]);
-        if (Number(zero?.n)) ctx.stats.skip('order_zero_date', Number(zero?.n));
-      }
-      if (n < CATCH_UP_BATCH) return added;
+      if (n > 0) await countZeroDates(cursor);
+      if (n < batch) return added;
+      const [behind] = await ctx.rows(q.legacyIndexBehind, [await indexCursor(), far]);
+      if (Number(behind?.n) >= far) added += await fillInBulk();
+    }
+  }
+
+  async function indexCursor(): Promise<number> {
+    const [cur] = await ctx.rows(q.legacyIndexCursor);
+    return Number(cur?.cursor_id ?? 0);
+  }
+
+  async function countZeroDates(after: number) {
+    const [zero] = await ctx.rows(q.legacyIndexZeroDates, [after]);
+    if (Number(zero?.n)) ctx.stats.skip('order_zero_date', Number(zero?.n));
+  }
+
+  /** Indexes every order up to the newest in four set-based statements; returns rows added. */
+  async function fillInBulk(): Promise<number> {
+    const lock = `${ctx.prefix}retain_shop_order_index_fill`;
+    const conn = await ctx.pool.getConnection();
+    let side: Connection | null = null;
+    try {
+      // The scratch table is shared: one bulk fill at a time per shop (another process may be doing it).
+      const [[got]] = (await conn.query(q.legacyIndexLock, [lock])) as unknown as [[{ got: number | null }]];
+      if (Number(got?.got) !== 1) throw new Error('another process holds the legacy order index fill lock');
+      const [[cur]] = (await conn.query(q.legacyIndexCursor)) as unknown as [[{ cursor_id: number | string | null }]];
+      const [[top]] = (await conn.query(q.legacyNewestOrderId)) as unknown as [[{ id: number | string }]];
+      const from = Number(cur?.cursor_id ?? 0);
+      // Orders placed from here on are left to the one-by-one catch-up that follows.
+      const upTo = Number(top?.id ?? 0);
+      if (upTo <= from) return 0;
+      side = await ctx.pool.getConnection();
+      await conn.query(q.legacyIndexStageClear);
+      await settled([conn.query(q.legacyIndexStageEmails, [from, upTo]), side.query(q.legacyIndexStageCustomers, [from, upTo])]);
+      const [res] = await conn.query(q.legacyIndexFromStage, [from, upTo]);
+      await countZeroDates(from);
+      return (res as { affectedRows: number }).affectedRows;
+    } finally {
+      await conn.query(q.legacyIndexStageClear).catch(() => undefined);
+      await conn.query(q.legacyIndexUnlock, [lock]).catch(() => undefined);
+      conn.release();
+      side?.release();
     }
   }
 

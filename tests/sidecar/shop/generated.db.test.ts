@@ -374,6 +374,41 @@ describe('shop reader on a generated shop', () => {
       expect((await reader.recommendations.forCart([Number(item.pid)])).map((r) => r.productId)).not.toContain(Number(item.pid));
     });
 
+    it('fills the legacy order index in bulk with the same rows as one order at a time, bad orders included', async () => {
+      const db = dbs.legacy!;
+      const ids = async (n: number) => ((await db.pool.query<Row[]>("SELECT ID FROM shop_posts WHERE post_type = 'shop_order' ORDER BY ID LIMIT ?", [n]))[0]).map((r) => Number(r.ID));
+      const [noEmail, zeroDate, twoEmails, noCustomer] = (await ids(400)).slice(-4) as [number, number, number, number];
+      await db.pool.query("DELETE FROM shop_postmeta WHERE post_id = ? AND meta_key = '_billing_email'", [noEmail]);
+      await db.pool.query("UPDATE shop_posts SET post_date_gmt = '0000-00-00 00:00:00' WHERE ID = ?", [zeroDate]);
+      // A second e-mail added later: the first one written still wins.
+      await db.pool.query("INSERT INTO shop_postmeta (post_id, meta_key, meta_value) VALUES (?, '_billing_email', 'Later@Example.com')", [twoEmails]);
+      await db.pool.query("DELETE FROM shop_postmeta WHERE post_id = ? AND meta_key = '_customer_user'", [noCustomer]);
+      const indexed = async (options: Parameters<typeof createShopReader>[0]['options']) => {
+        await db.pool.query('TRUNCATE TABLE shop_retain_shop_order_index');
+        const reader = createShopReader({ pool: db.shopPool, prefix: 'shop_', clock: new ManualClock(ANCHOR), log, options });
+        const connections = jest.spyOn(db.shopPool, 'getConnection');
+        const added = await reader.orders.syncIndex();
+        const bulk = connections.mock.calls.length > 0;
+        connections.mockRestore();
+        const [rows] = await db.pool.query<Row[]>('SELECT * FROM shop_retain_shop_order_index ORDER BY order_id');
+        return { added, bulk, rows, zeroDates: reader.stats().order_zero_date };
+      };
+      const oneByOne = await indexed({});
+      // 500 orders: one batch of 50, then more than 100 still behind, so the rest goes in one pass.
+      const bulk = await indexed({ legacyIndex: { batch: 50, bulkBehind: 100 } });
+      expect([oneByOne.bulk, bulk.bulk]).toEqual([false, true]);
+      expect(bulk.rows).toEqual(oneByOne.rows);
+      expect(bulk.added).toBe(oneByOne.rows.length);
+      expect(bulk.zeroDates).toBe(1);
+      const row = (id: number) => oneByOne.rows.find((r) => Number(r.order_id) === id)!;
+      expect(row(noEmail).email).toBeNull();
+      expect(row(zeroDate).created_gmt).toBeNull();
+      expect(row(twoEmails).email).not.toBe('later@example.com');
+      expect(Number(row(noCustomer).customer_id)).toBe(0);
+      const [[stage]] = (await db.pool.query('SELECT COUNT(*) AS n FROM shop_retain_shop_order_index_stage')) as unknown as [[{ n: number }]];
+      expect(Number(stage.n)).toBe(0);
+    });
+
     it('reads a session with a PHP object inside and a birthday that is not a date', async () => {
       const db = dbs.hpos!;
       const inner = phpSerialize({ k1: { key: 'k1', product_id: 3, variation_id: 0, quantity: 2, line_total: 10 } });
