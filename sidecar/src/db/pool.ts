@@ -28,7 +28,7 @@ export function createStatePool(url: string, connectionLimit = 20): Pool {
 // The shop's tables mix UTC (`*_gmt`) and site-local DATETIME columns and use zero dates, so
 // dates come back as the exact strings WooCommerce wrote; the shop reader decides what they mean.
 export function createShopPool(url: string, connectionLimit = 10): Pool {
-  return mysql.createPool({
+  const pool = mysql.createPool({
     uri: url,
     connectionLimit,
     waitForConnections: true,
@@ -41,7 +41,16 @@ export function createShopPool(url: string, connectionLimit = 10): Pool {
     enableKeepAlive: true,
     trace: false,
   });
+  // The reader's INSERT … SELECT statements read WooCommerce's tables for seconds at a time. In
+  // REPEATABLE READ with the binary log on (mixed or statement format), InnoDB share-locks every row
+  // they read, and a checkout updating an order waits for the whole scan. READ COMMITTED reads a snapshot.
+  pool.on('connection', (conn) => {
+    conn.query(SHOP_SESSION_ISOLATION);
+  });
+  return pool;
 }
+
+export const SHOP_SESSION_ISOLATION = 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED';
 
 export async function withTransaction<T>(pool: Pool, fn: (conn: Connection) => Promise<T>, opts: { readCommitted?: boolean } = {}): Promise<T> {
   const conn = await pool.getConnection();

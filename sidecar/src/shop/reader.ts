@@ -1,6 +1,7 @@
 import type { Clock } from '../clock';
 import type { Pool } from '../db/pool';
 import { verifyQueries } from '../db/sql';
+import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { createCartReader, type CartReader } from './carts';
 import { ShopContext, type ShopReaderOptions } from './context';
@@ -63,6 +64,12 @@ export function createShopReader(deps: { pool: Pool; prefix: string; clock: Cloc
     async verify() {
       const sets = Object.fromEntries(Object.entries(ctx.q)) as unknown as Parameters<typeof verifyQueries>[1];
       await verifyQueries(deps.pool, sets);
+      // In READ COMMITTED, InnoDB refuses to write under statement-based binary logging: every
+      // derived table would fail on its first write, so say so at boot.
+      const [binlog] = await ctx.rows(ctx.q.settings.binlog);
+      if (Number(binlog?.logging) === 1 && String(binlog?.format).toUpperCase() === 'STATEMENT') {
+        throw new AppError('shop_binlog_statement', "the shop database logs statements (binlog_format=STATEMENT); Retain needs binlog_format ROW or MIXED for its derived tables", 500);
+      }
     },
   };
 }

@@ -135,6 +135,19 @@ describe('shop reader on a generated shop', () => {
     expect(after).toEqual(await h.facts.forContact({ email }));
   });
 
+  it('reads WooCommerce\'s tables in READ COMMITTED on every connection, the backfill\'s two included', async () => {
+    // REPEATABLE READ with the binary log on would share-lock every order a backfill scan reads.
+    const db = dbs.hpos!;
+    await readers.hpos!.facts.backfill();
+    const held = await Promise.all(Array.from({ length: 10 }, () => db.shopPool.getConnection()));
+    try {
+      const levels = await Promise.all(held.map(async (c) => ((await c.query<Row[]>('SELECT @@tx_isolation AS level'))[0][0]!.level)));
+      expect(new Set(levels)).toEqual(new Set(['READ-COMMITTED']));
+    } finally {
+      for (const c of held) c.release();
+    }
+  });
+
   it('uses indexes for the send-time gate on both storages', async () => {
     const explain = async (db: TestDatabase, sql: string, params: unknown[]) => {
       const [rows] = await db.shopPool.query<Row[]>(`EXPLAIN ${sql}`, params);
