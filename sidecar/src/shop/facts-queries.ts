@@ -244,13 +244,17 @@ export const factsQueries = defineQueries({
     WHERE u.user_email IN (?)
     ON DUPLICATE KEY UPDATE customer_id = VALUES(customer_id), refreshed_at = VALUES(refreshed_at)`,
   newUsers: `SELECT LEFT(LOWER(TRIM(user_email)), 191) AS email FROM {users} WHERE user_registered >= ?`,
-  signupAndGap: `UPDATE {retain_shop_customer_facts} f LEFT JOIN {users} u ON u.ID = f.customer_id AND f.customer_id > 0
-    SET f.signup_at = IF(u.user_registered IS NULL OR u.user_registered < '1971-01-01', NULL, u.user_registered),
+  // Subqueries, not joins: a multi-table UPDATE share-locks the users and usermeta rows it reads,
+  // even in READ COMMITTED. The birthday is read as the backfill reads it (NULL when there is none).
+  signupAndGap: `UPDATE {retain_shop_customer_facts} f
+    SET f.signup_at = (SELECT IF(u.user_registered IS NULL OR u.user_registered < '1971-01-01', NULL, u.user_registered)
+          FROM {users} u WHERE u.ID = f.customer_id AND f.customer_id > 0),
         f.typical_gap_days = IF(f.paid_orders > 1, TIMESTAMPDIFF(SECOND, f.first_paid_at, f.last_paid_at) / 86400 / (f.paid_orders - 1), NULL)
     WHERE f.email IN (?)`,
   // Stored only when it looks like Y-m-d; the reader validates the calendar day (no 02-30).
-  birthdays: `UPDATE {retain_shop_customer_facts} f JOIN {usermeta} m ON m.user_id = f.customer_id AND m.meta_key = ?
-    SET f.birthday = IF(m.meta_value REGEXP '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$', m.meta_value, NULL)
+  birthdays: `UPDATE {retain_shop_customer_facts} f
+    SET f.birthday = (SELECT IF(MIN(LEFT(m.meta_value, 11)) REGEXP '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$', MIN(LEFT(m.meta_value, 11)), NULL)
+          FROM {usermeta} m WHERE m.user_id = f.customer_id AND m.meta_key = ?)
     WHERE f.customer_id > 0 AND f.email IN (?)`,
 
   stateGet: `SELECT value FROM {retain_shop_state} WHERE name = ?`,

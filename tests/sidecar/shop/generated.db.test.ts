@@ -135,6 +135,27 @@ describe('shop reader on a generated shop', () => {
     expect(after).toEqual(await h.facts.forContact({ email }));
   });
 
+  it('refreshes signup and birthday as the backfill reads them, a removed birthday included', async () => {
+    const db = dbs.hpos!;
+    const reader = createShopReader({ pool: db.shopPool, prefix: 'shop_', clock: new ManualClock(ANCHOR), log, options: { birthdayMetaKey: 'birthday' } });
+    await reader.facts.backfill();
+    const [[changed], [removed]] = (await Promise.all(
+      ['NOT EXISTS', 'EXISTS'].map(async (has) => (await db.pool.query<Row[]>(
+        `SELECT u.ID, u.user_email AS email FROM shop_users u JOIN shop_wc_orders o ON o.customer_id = u.ID AND o.type = 'shop_order'
+         WHERE u.ID > 2 AND ${has} (SELECT 1 FROM shop_usermeta m WHERE m.user_id = u.ID AND m.meta_key = 'birthday') ORDER BY u.ID LIMIT 1`,
+      ))[0]),
+    )) as [Row[], Row[]];
+    await db.pool.query("INSERT INTO shop_usermeta (user_id, meta_key, meta_value) VALUES (?, 'birthday', '1980-05-17')", [changed!.ID]);
+    await db.pool.query("DELETE FROM shop_usermeta WHERE user_id = ? AND meta_key = 'birthday'", [removed!.ID]);
+    // Their orders changed after the backfill's cursor, so the refresh recomputes both contacts.
+    await db.pool.query("UPDATE shop_wc_orders SET date_updated_gmt = '2026-11-22 00:00:00' WHERE customer_id IN (?) AND type = 'shop_order'", [[changed!.ID, removed!.ID]]);
+    await reader.facts.refresh();
+    const refreshed = await Promise.all([changed, removed].map((u) => reader.facts.stored(String(u!.email))));
+    expect(refreshed.map((f) => f!.birthday)).toEqual(['1980-05-17', null]);
+    await reader.facts.backfill();
+    expect(await Promise.all([changed, removed].map((u) => reader.facts.stored(String(u!.email))))).toEqual(refreshed);
+  });
+
   it('reads WooCommerce\'s tables in READ COMMITTED on every connection, the backfill\'s two included', async () => {
     // REPEATABLE READ with the binary log on would share-lock every order a backfill scan reads.
     const db = dbs.hpos!;
