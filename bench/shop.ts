@@ -15,6 +15,7 @@ import { benchScans } from './scans';
 // scan of flows/scans.ts (bench/scans.ts; --skip-scans leaves them out), peak RSS.
 //   npx tsx bench/shop.ts --customers 100000 --orders 500000 [--storage hpos|legacy] [--db mysql://…/db]
 //   npx tsx bench/shop.ts --db gen_1m        (reuse a shop made by `npm run gen:shop`; sizes read from it)
+//   npx tsx bench/shop.ts --db gen_1m --facts-runs 5 --skip-scans   (the facts row as a median of five backfills)
 // Environment (also for `npm run bench`): BENCH_SHOP_DB (database name or URL to reuse),
 // BENCH_SHOP_CUSTOMERS, BENCH_SHOP_ORDERS, BENCH_SHOP_STORAGE.
 
@@ -38,6 +39,8 @@ export interface BenchShopOptions {
   storage?: Storage;
   seed?: number;
   samples?: number;
+  /** Backfill the customer facts this many times and report the median (this VM varies ±15 % run to run). Default 1. */
+  factsRuns?: number;
   /** Leave out the daily scans (they seed a state database `<shop db>_state` first). */
   skipScans?: boolean;
   log?: (line: string) => void;
@@ -106,8 +109,11 @@ export async function benchShop(opts: BenchShopOptions = {}): Promise<BenchRow[]
   }
   t = Date.now();
   const facts = await reader.facts.backfill();
-  const factsMs = Date.now() - t;
-  rows.push({ name: `customer facts, whole shop (${size}, ${facts.contacts} contacts)`, value: seconds(factsMs), unit: 's', target: '≤ 60 s at 1M/5M', pass: factsMs <= 60_000 });
+  const factsTimes = [Date.now() - t];
+  for (let i = 1; i < (opts.factsRuns ?? 1); i++) factsTimes.push((await reader.facts.backfill()).ms);
+  const factsMs = pct(factsTimes, 50);
+  const runs = factsTimes.length > 1 ? `, median of ${factsTimes.length}: ${factsTimes.map(seconds).join(' / ')} s` : '';
+  rows.push({ name: `customer facts, whole shop (${size}, ${facts.contacts} contacts${runs})`, value: seconds(factsMs), unit: 's', target: '≤ 60 s at 1M/5M', pass: factsMs <= 60_000 });
   t = Date.now();
   const mined = await reader.recommendations.minePairs();
   rows.push({ name: `bought-together mining (${mined} orders)`, value: seconds(Date.now() - t), unit: 's' });
@@ -175,7 +181,7 @@ export async function benchShop(opts: BenchShopOptions = {}): Promise<BenchRow[]
 }
 
 if (require.main === module) {
-  const { values } = parseArgs({ options: { customers: { type: 'string' }, orders: { type: 'string' }, storage: { type: 'string' }, db: { type: 'string' }, samples: { type: 'string' }, 'skip-scans': { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { customers: { type: 'string' }, orders: { type: 'string' }, storage: { type: 'string' }, db: { type: 'string' }, samples: { type: 'string' }, 'skip-scans': { type: 'boolean' }, 'facts-runs': { type: 'string' } } });
   benchShop({
     url: values.db,
     customers: values.customers ? Number(values.customers) : undefined,
@@ -183,6 +189,7 @@ if (require.main === module) {
     storage: values.storage as Storage | undefined,
     samples: values.samples ? Number(values.samples) : undefined,
     skipScans: values['skip-scans'],
+    factsRuns: values['facts-runs'] ? Number(values['facts-runs']) : undefined,
     log: (l) => console.error(l),
   }).then(
     (rows) => {
