@@ -48,8 +48,8 @@ export const orderQueries = defineQueries({
   // Far behind (a first run on a big shop), each order's own postmeta lookups cost about 36 rows
   // through the post_id index, twice. Instead the two keys are read once each through the meta_key
   // index into a scratch table, then joined to the orders by primary key (see orders.ts: fillInBulk).
-  // Params: cursor, how many orders ahead counts as far.
-  // A walk of the primary key from the cursor (type_status_date would read every order, then sort).
+  // How far behind: a walk of the primary key from the cursor (type_status_date would read every order,
+  // then sort). Params: cursor, how many orders ahead counts as far.
   legacyIndexBehind: `SELECT COUNT(*) AS n FROM (SELECT ID FROM {posts} FORCE INDEX (PRIMARY) WHERE ID > ? AND post_type = 'shop_order' ORDER BY ID LIMIT ?) x`,
   legacyNewestOrderId: `SELECT COALESCE(MAX(ID), 0) AS id FROM {posts} WHERE post_type = 'shop_order'`,
   legacyIndexLock: `SELECT GET_LOCK(CONCAT(DATABASE(), '.', ?), 600) AS got`,
