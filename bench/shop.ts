@@ -110,14 +110,17 @@ export async function benchShop(opts: BenchShopOptions = {}): Promise<BenchRow[]
   t = Date.now();
   const facts = await reader.facts.backfill();
   const factsTimes = [Date.now() - t];
+  t = Date.now();
   for (let i = 1; i < (opts.factsRuns ?? 1); i++) factsTimes.push((await reader.facts.backfill()).ms);
+  // The full backfill below counts the first run only.
+  const repeatsMs = Date.now() - t;
   const factsMs = pct(factsTimes, 50);
   const runs = factsTimes.length > 1 ? `, median of ${factsTimes.length}: ${factsTimes.map(seconds).join(' / ')} s` : '';
   rows.push({ name: `customer facts, whole shop (${size}, ${facts.contacts} contacts${runs})`, value: seconds(factsMs), unit: 's', target: '≤ 60 s at 1M/5M', pass: factsMs <= 60_000 });
   t = Date.now();
   const mined = await reader.recommendations.minePairs();
   rows.push({ name: `bought-together mining (${mined} orders)`, value: seconds(Date.now() - t), unit: 's' });
-  rows.push({ name: `full backfill: ${storage === 'legacy' ? 'order index + ' : ''}facts + pairs, from empty`, value: seconds(Date.now() - full), unit: 's' });
+  rows.push({ name: `full backfill: ${storage === 'legacy' ? 'order index + ' : ''}facts + pairs, from empty`, value: seconds(Date.now() - full - repeatsMs), unit: 's' });
   t = Date.now();
   await reader.facts.refresh();
   rows.push({ name: 'facts refresh with nothing changed', value: seconds(Date.now() - t), unit: 's' });
