@@ -1,5 +1,5 @@
 import type { Clock } from '../clock';
-import type { Pool } from '../db/pool';
+import type { Connection, Pool } from '../db/pool';
 import type { Row } from '../db/sql';
 import type { Logger } from '../logger';
 import { cartQueries, customerQueries, productQueries } from './customer-queries';
@@ -94,6 +94,17 @@ export class ShopContext {
 
   get birthdayKey(): string {
     return this.options.birthdayMetaKey ?? 'retain_birthday';
+  }
+
+  /**
+   * Holds the shop-wide lock of one job (its scratch tables are shared) on `conn`, waiting for another
+   * process that holds it; returns the release, which never throws.
+   */
+  async holdJobLock(conn: Connection, job: string, what: string): Promise<() => Promise<void>> {
+    const name = `${this.prefix}${job}`;
+    const [[got]] = (await conn.query(this.q.settings.jobLock, [name])) as unknown as [[{ got: number | null }]];
+    if (Number(got?.got) !== 1) throw new Error(`another ${what} holds the lock`);
+    return () => conn.query(this.q.settings.jobUnlock, [name]).then(() => undefined, () => undefined);
   }
 
   async rows(sql: string, params: unknown[] = []): Promise<Row[]> {

@@ -143,8 +143,6 @@ const LEGACY_REFUNDS = `SELECT LEFT(LOWER(TRIM(COALESCE(u.user_email, i.email)))
 const NEXT = 'retain_shop_customer_facts_next';
 
 const backfillQueries = {
-  backfillLock: `SELECT GET_LOCK(CONCAT(DATABASE(), '.', ?), 600) AS got`,
-  backfillUnlock: `SELECT RELEASE_LOCK(CONCAT(DATABASE(), '.', ?))`,
   // The users' usermeta groups in an in-memory temporary table; the accounts', guests' and account rows'
   // sorts keep whole rows in a 64 MB buffer. This session only (reset before the connection goes back).
   backfillSession: `SET SESSION tmp_table_size = 268435456, SESSION max_heap_table_size = 268435456, SESSION sort_buffer_size = 67108864,

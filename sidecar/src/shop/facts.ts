@@ -90,13 +90,12 @@ export function createFactsReader(ctx: ShopContext, orders: OrderReader, custome
     const stamp = sqlUtc(new Date(Math.floor(Date.now() / 1000) * 1000));
     const conn = await ctx.pool.getConnection();
     let side: Connection | null = null;
-    const lock = `${ctx.prefix}retain_shop_facts_backfill`;
+    let release: (() => Promise<void>) | null = null;
     let built = false;
     const clearScratch = [q.clearAccounts, q.clearUsers, q.clearGuests, q.clearRefunds];
     try {
       // The scratch tables are shared: one backfill at a time per shop.
-      const [[got]] = (await conn.query(q.backfillLock, [lock])) as unknown as [[{ got: number | null }]];
-      if (Number(got?.got) !== 1) throw new Error('another facts backfill holds the lock');
+      release = await ctx.holdJobLock(conn, 'retain_shop_facts_backfill', 'facts backfill');
       const other = await ctx.pool.getConnection();
       side = other;
       // Each step's time goes to the debug log: on a big shop it says which scan to look at.
@@ -153,7 +152,7 @@ export function createFactsReader(ctx: ShopContext, orders: OrderReader, custome
     } finally {
       // A failed run leaves the next generation as migrations expect it: an empty copy of the live table.
       if (!built) for (const sql of [q.dropNext, q.createNext]) await conn.query(sql).catch(() => undefined);
-      await conn.query(q.backfillUnlock, [lock]).catch(() => undefined);
+      await release?.();
       // Back to the pool with the server's defaults: a 64 MB sort buffer is for this job only.
       for (const c of [conn, side]) if (c) await releaseWithDefaults(c, q.backfillSessionReset);
     }

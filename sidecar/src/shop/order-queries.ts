@@ -52,8 +52,6 @@ export const orderQueries = defineQueries({
   // then sort). Params: cursor, how many orders ahead counts as far.
   legacyIndexBehind: `SELECT COUNT(*) AS n FROM (SELECT ID FROM {posts} FORCE INDEX (PRIMARY) WHERE ID > ? AND post_type = 'shop_order' ORDER BY ID LIMIT ?) x`,
   legacyNewestOrderId: `SELECT COALESCE(MAX(ID), 0) AS id FROM {posts} WHERE post_type = 'shop_order'`,
-  legacyIndexLock: `SELECT GET_LOCK(CONCAT(DATABASE(), '.', ?), 600) AS got`,
-  legacyIndexUnlock: `SELECT RELEASE_LOCK(CONCAT(DATABASE(), '.', ?))`,
   legacyIndexStageClear: `TRUNCATE TABLE {retain_shop_order_index_stage}`,
   // The first value per order wins (the lowest meta_id, as in the one-by-one catch-up). Params: cursor, last id.
   legacyIndexStageEmails: `INSERT IGNORE INTO {retain_shop_order_index_stage} (order_id, meta, value)

@@ -58,13 +58,12 @@ export function createOrderReader(ctx: ShopContext): OrderReader {
 
   /** Indexes every order up to the newest in four set-based statements; returns rows added. */
   async function fillInBulk(): Promise<number> {
-    const lock = `${ctx.prefix}retain_shop_order_index_fill`;
     const conn = await ctx.pool.getConnection();
     let side: Connection | null = null;
+    let release: (() => Promise<void>) | null = null;
     try {
       // The scratch table is shared: one bulk fill at a time per shop (another process may be doing it).
-      const [[got]] = (await conn.query(q.legacyIndexLock, [lock])) as unknown as [[{ got: number | null }]];
-      if (Number(got?.got) !== 1) throw new Error('another process holds the legacy order index fill lock');
+      release = await ctx.holdJobLock(conn, 'retain_shop_order_index_fill', 'legacy order index fill');
       const [[cur]] = (await conn.query(q.legacyIndexCursor)) as unknown as [[{ cursor_id: number | string | null }]];
       const [[top]] = (await conn.query(q.legacyNewestOrderId)) as unknown as [[{ id: number | string }]];
       const from = Number(cur?.cursor_id ?? 0);
@@ -79,7 +78,7 @@ export function createOrderReader(ctx: ShopContext): OrderReader {
       return (res as { affectedRows: number }).affectedRows;
     } finally {
       await conn.query(q.legacyIndexStageClear).catch(() => undefined);
-      await conn.query(q.legacyIndexUnlock, [lock]).catch(() => undefined);
+      await release?.();
       conn.release();
       side?.release();
     }

@@ -13,8 +13,6 @@ export const recommendationQueries = defineQueries({
   hposMineUpTo: `SELECT COALESCE(MAX(id), 0) AS up_to FROM {wc_orders} WHERE type = 'shop_order' AND date_created_gmt < ? AND id <= ?`,
   hposMaxOrderId: `SELECT COALESCE(MAX(id), 0) AS max_id FROM {wc_orders} WHERE type = 'shop_order' AND date_created_gmt < ?`,
   legacyMaxOrderId: `SELECT COALESCE(MAX(order_id), 0) AS max_id FROM {retain_shop_order_index} WHERE created_gmt < ?`,
-  mineLock: `SELECT GET_LOCK(CONCAT(DATABASE(), '.', ?), 600) AS got`,
-  mineUnlock: `SELECT RELEASE_LOCK(CONCAT(DATABASE(), '.', ?))`,
   mineClear: `TRUNCATE TABLE {retain_shop_mine_chunk}`,
   hposMineStage: stage(`{wc_orders} o
   JOIN {woocommerce_order_items} i ON i.order_id = o.id AND i.order_item_type = 'line_item'`) + `

@@ -155,12 +155,11 @@ export function createRecommendationReader(ctx: ShopContext, orders: OrderReader
     if (!hpos) await orders.syncIndex();
     const settle = sqlUtc(new Date(ctx.clock.now().getTime() - (o().settleHours ?? 48) * 3_600_000));
     const conn = await ctx.pool.getConnection();
-    const lock = `${ctx.prefix}retain_shop_mine_pairs`;
+    let release: (() => Promise<void>) | null = null;
     let mined = 0;
     try {
       // The staging table is shared: one miner at a time per shop; the cursor is read under the lock.
-      const [[got]] = (await conn.query(q.mineLock, [lock])) as unknown as [[{ got: number | null }]];
-      if (Number(got?.got) !== 1) throw new Error('another bought-together mining run holds the lock');
+      release = await ctx.holdJobLock(conn, 'retain_shop_mine_pairs', 'bought-together mining run');
       const state = async (name: string) => Number(((await conn.query(ctx.q.facts.stateGet, [name])) as unknown as [Array<{ value: string }>])[0][0]?.value ?? 0);
       let cursor = await state('pairs_cursor');
       let total = await state('pairs_orders');
@@ -190,7 +189,7 @@ export function createRecommendationReader(ctx: ShopContext, orders: OrderReader
       }
       await conn.query(q.mineClear);
     } finally {
-      await conn.query(q.mineUnlock, [lock]).catch(() => undefined);
+      await release?.();
       conn.release();
     }
     return mined;
