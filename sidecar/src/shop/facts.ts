@@ -151,7 +151,8 @@ export function createFactsReader(ctx: ShopContext, orders: OrderReader, custome
       for (const sql of clearScratch) await conn.query(sql);
     } finally {
       // A failed run leaves the next generation as migrations expect it: an empty copy of the live table.
-      if (!built) for (const sql of [q.dropNext, q.createNext]) await conn.query(sql).catch(() => undefined);
+      // Without the lock it is another backfill's, still being written.
+      if (release && !built) for (const sql of [q.dropNext, q.createNext]) await conn.query(sql).catch(() => undefined);
       await release?.();
       // Back to the pool with the server's defaults: a 64 MB sort buffer is for this job only.
       for (const c of [conn, side]) if (c) await releaseWithDefaults(c, q.backfillSessionReset);

@@ -77,7 +77,8 @@ export function createOrderReader(ctx: ShopContext): OrderReader {
       await countZeroDates(from);
       return (res as { affectedRows: number }).affectedRows;
     } finally {
-      await conn.query(q.legacyIndexStageClear).catch(() => undefined);
+      // Without the lock the scratch rows are another process's.
+      if (release) await conn.query(q.legacyIndexStageClear).catch(() => undefined);
       await release?.();
       conn.release();
       side?.release();
