@@ -1,5 +1,6 @@
 import { defineQueries } from '../db/sql';
 import { SHOP_TABLES_COLLATION } from './migrations';
+import { decimalOrNull } from './order-queries';
 
 // Customer facts, set-based: nothing streams through Node.
 // The backfill builds a fresh table and swaps it in with one RENAME TABLE (readers see the old
@@ -39,8 +40,8 @@ const HPOS_ROWS_FOR_EMAILS = `SELECT LEFT(LOWER(TRIM(COALESCE(u.user_email, o.bi
     WHERE o.type = 'shop_order' AND o.status NOT IN (?)`;
 
 const LEGACY_ROWS_FOR_EMAILS = `SELECT LEFT(LOWER(TRIM(COALESCE(u.user_email, i.email))), 191) AS email, i.customer_id,
-      p.post_status IN (?) AS paid, i.created_gmt AS created, CAST(COALESCE(t.meta_value, '0') AS DECIMAL(26,8)) AS total,
-      COALESCE((SELECT SUM(CAST(rm.meta_value AS DECIMAL(26,8))) FROM {posts} rp
+      p.post_status IN (?) AS paid, i.created_gmt AS created, COALESCE(${decimalOrNull('t.meta_value')}, 0) AS total,
+      COALESCE((SELECT SUM(${decimalOrNull('rm.meta_value')}) FROM {posts} rp
         JOIN {postmeta} rm ON rm.post_id = rp.ID AND rm.meta_key = '_refund_amount'
         WHERE rp.post_parent = p.ID AND rp.post_type = 'shop_order_refund'), 0) AS refunded
     FROM (SELECT order_id FROM {retain_shop_order_index} WHERE email IN (?)
@@ -97,15 +98,12 @@ const HPOS_ORDERS: OrderSource = {
   real: "o.type = 'shop_order' AND o.status NOT IN (?)",
 };
 const LEGACY_ORDERS: OrderSource = {
-  // Driven by the orders' totals, read in one pass of postmeta's meta_key index (in meta_id order,
-  // which follows the order ids): looking the total up per order walks all of that order's meta,
-  // about 36 rows through post_id. WooCommerce writes _order_total for every order; an order
-  // without one is left out.
-  from: `{postmeta} t FORCE INDEX (meta_key) STRAIGHT_JOIN {retain_shop_order_index} i ON i.order_id = t.post_id
-    STRAIGHT_JOIN {posts} p ON p.ID = i.order_id`,
-  status: 'p.post_status', created: 'i.created_gmt', total: 'CAST(t.meta_value AS DECIMAL(26,8))', customer: 'i.customer_id',
+  // The order index alone, brought up to date just before (orders.ts: refreshIndex): joining posts
+  // and postmeta per order cost minutes at 5M orders, mostly disk reads of postmeta.
+  from: '{retain_shop_order_index} i',
+  status: 'i.status', created: 'i.created_gmt', total: 'i.total', customer: 'i.customer_id',
   email: 'i.email',
-  real: "t.meta_key = '_order_total' AND p.post_status NOT IN (?)",
+  real: 'i.status NOT IN (?)',
 };
 // Per group: orders, paid orders, first and last paid date, paid gross. Params: paid statuses ×4.
 const ORDER_AGGREGATES = (s: OrderSource) => `COUNT(*) AS orders, SUM(${s.status} IN (?)) AS paid_orders,
@@ -134,11 +132,10 @@ const HPOS_REFUNDS = `SELECT LEFT(LOWER(TRIM(COALESCE(u.user_email, o.billing_em
     FROM {wc_orders} r JOIN {wc_orders} o ON o.id = r.parent_order_id LEFT JOIN {users} u ON u.ID = o.customer_id AND o.customer_id > 0
     WHERE r.type = 'shop_order_refund' AND o.type = 'shop_order' AND o.status IN (?)
     GROUP BY 1 ORDER BY NULL`;
-const LEGACY_REFUNDS = `SELECT LEFT(LOWER(TRIM(COALESCE(u.user_email, i.email))), 191) AS email, SUM(CAST(rm.meta_value AS DECIMAL(26,8))) AS refunded
-    FROM {posts} r JOIN {postmeta} rm ON rm.post_id = r.ID AND rm.meta_key = '_refund_amount'
-    JOIN {posts} p ON p.ID = r.post_parent JOIN {retain_shop_order_index} i ON i.order_id = p.ID
+const LEGACY_REFUNDS = `SELECT LEFT(LOWER(TRIM(COALESCE(u.user_email, i.email))), 191) AS email, SUM(x.amount) AS refunded
+    FROM {retain_shop_refund_index} x JOIN {retain_shop_order_index} i ON i.order_id = x.order_id
     LEFT JOIN {users} u ON u.ID = i.customer_id AND i.customer_id > 0
-    WHERE r.post_type = 'shop_order_refund' AND p.post_status IN (?)
+    WHERE i.status IN (?)
     GROUP BY 1 ORDER BY NULL`;
 const NEXT = 'retain_shop_customer_facts_next';
 

@@ -84,7 +84,6 @@ export function createFactsReader(ctx: ShopContext, orders: OrderReader, custome
   async function backfill(): Promise<{ contacts: number; ms: number }> {
     const started = Date.now();
     const hpos = await ctx.hpos();
-    if (!hpos) await orders.syncIndex();
     // Cursor first, so changes made while the backfill runs are picked up by the next refresh.
     const asOf = sqlUtc(new Date(ctx.clock.now().getTime() - 1000));
     const stamp = sqlUtc(new Date(Math.floor(Date.now() / 1000) * 1000));
@@ -120,9 +119,15 @@ export function createFactsReader(ctx: ShopContext, orders: OrderReader, custome
       const inHalves = (name: string, sql: string, params: (h: Half) => unknown[]) =>
         settled(halves.map((h, i) => step(i ? other : conn, `${name}_${i ? 'hi' : 'lo'}`, sql, params(h))));
       // Two statements at a time, one per core: the account rows wait for both the accounts' orders
-      // and their usermeta; meanwhile the side connection stages the guests.
-      const accounts = step(conn, 'accounts', hpos ? q.hposStageAccounts : q.legacyStageAccounts, aggregates);
+      // and their usermeta; meanwhile the side connection stages the guests. The legacy scans read the
+      // order index alone, so it is brought up to date first, beside the usermeta.
+      const indexed = hpos ? Promise.resolve() : (async () => {
+        const t = Date.now();
+        await orders.refreshIndex();
+        steps.order_index = Date.now() - t;
+      })();
       const users = step(other, 'users', q.stageUsers, [capabilities, ctx.birthdayKey, [capabilities, ctx.birthdayKey]]);
+      const accounts = indexed.then(() => step(conn, 'accounts', hpos ? q.hposStageAccounts : q.legacyStageAccounts, aggregates));
       const staged = Promise.all([accounts, users]);
       let orphans = 0;
       await settled([
@@ -134,7 +139,7 @@ export function createFactsReader(ctx: ShopContext, orders: OrderReader, custome
           orphans = Number(row?.n ?? 0);
         })(),
         (async () => {
-          await users;
+          await Promise.all([users, indexed]);
           await step(other, 'guests', hpos ? q.hposStageGuests : q.legacyStageGuests, aggregates);
           await staged;
           if (halves[1]) await step(other, 'account_rows_hi', q.nextFromAccounts, [stamp, ...half(halves[1])]);
@@ -167,7 +172,8 @@ export function createFactsReader(ctx: ShopContext, orders: OrderReader, custome
     const [cur] = await ctx.rows(q.stateGet, ['facts_cursor']);
     if (!cur) return backfill();
     const hpos = await ctx.hpos();
-    if (!hpos) await orders.syncIndex();
+    // Keeps each pass over modified orders short, and the index's e-mails current for the contacts below.
+    if (!hpos) await orders.refreshIndex();
     const since = String(cur.value);
     const asOf = sqlUtc(new Date(ctx.clock.now().getTime() - 1000));
     const emails = new Set<string>();

@@ -178,4 +178,25 @@ export const shopMigrations: Migration[] = [
       )`),
     ],
   },
+  {
+    version: 107,
+    name: 'legacy order index: status and total kept, refunds mirrored',
+    statements: [
+      // The facts backfill reads the index alone, as HPOS reads wc_orders: looking each order's status
+      // up in posts and its total in postmeta cost minutes on a big shop. Both are kept here, re-read for
+      // orders modified since the last pass (see orders.ts: refreshIndex). Emptied so that it refills
+      // in bulk with them.
+      'TRUNCATE TABLE {retain_shop_order_index}',
+      `ALTER TABLE {retain_shop_order_index} ADD COLUMN status VARCHAR(20) NOT NULL DEFAULT '' AFTER created_gmt,
+        ADD COLUMN total DECIMAL(26,8) NULL AFTER status`,
+      // Refunds are separate posts with their amount in postmeta; mirrored by refund id, since deleting a
+      // refund leaves its order's modified date alone. NULL amount: a refund without _refund_amount.
+      table(`CREATE TABLE {retain_shop_refund_index} (
+        refund_id BIGINT UNSIGNED NOT NULL PRIMARY KEY,
+        order_id BIGINT UNSIGNED NOT NULL,
+        amount DECIMAL(26,8) NULL,
+        KEY order_id (order_id)
+      )`),
+    ],
+  },
 ];

@@ -3,9 +3,35 @@ import { defineQueries } from '../db/sql';
 // Orders in both storages. HPOS: wc_orders (+ addresses, operational data); legacy: posts of type
 // shop_order with postmeta. Line items live in woocommerce_order_items(+meta) for both.
 // Legacy postmeta has no index on meta_value, so "orders of this e-mail" goes through our own
-// retain_shop_order_index (order id → e-mail, customer, created), kept current by id cursor.
+// retain_shop_order_index (order id → e-mail, customer, created, status, total), caught up by id
+// cursor and re-read for orders modified since; refunds are mirrored in retain_shop_refund_index.
 
 const PAID_LINE_META = `'_product_id','_variation_id','_qty','_line_subtotal','_line_total'`;
+
+/**
+ * A postmeta amount as DECIMAL(26,8), or NULL when it is not a number: in strict mode a bad CAST
+ * inside INSERT … SELECT fails the whole statement.
+ */
+export const decimalOrNull = (v: string) => `IF(${v} REGEXP '^[[:space:]]*[-+]?[0-9]{1,18}([.][0-9]*)?[[:space:]]*$', CAST(${v} AS DECIMAL(26,8)), NULL)`;
+const customerId = (v: string) => `IF(${v} REGEXP '^[0-9]{1,19}$', CAST(${v} AS UNSIGNED), 0)`;
+
+// Index rows for the orders of a derived table of posts (ID, post_date_gmt, post_status), each
+// order's meta looked up through post_id. INSERT IGNORE keeps the first row per order, which
+// carries the lowest meta_id of each key.
+const INDEX_ROWS = (orders: string) => `INSERT IGNORE INTO {retain_shop_order_index} (order_id, email, customer_id, created_gmt, status, total)
+    SELECT p.ID, LEFT(LOWER(TRIM(em.meta_value)), 191), ${customerId('cu.meta_value')}, NULLIF(p.post_date_gmt, '0000-00-00 00:00:00'),
+      p.post_status, ${decimalOrNull('t.meta_value')}
+    FROM (${orders}) p
+    LEFT JOIN {postmeta} em ON em.post_id = p.ID AND em.meta_key = '_billing_email'
+    LEFT JOIN {postmeta} cu ON cu.post_id = p.ID AND cu.meta_key = '_customer_user'
+    LEFT JOIN {postmeta} t ON t.post_id = p.ID AND t.meta_key = '_order_total'`;
+// Refund rows for the refunds of a derived table of posts (ID, post_parent).
+const REFUND_ROWS = (refunds: string) => `INSERT IGNORE INTO {retain_shop_refund_index} (refund_id, order_id, amount)
+    SELECT r.ID, r.post_parent, ${decimalOrNull('a.meta_value')}
+    FROM (${refunds}) r
+    LEFT JOIN {postmeta} a ON a.post_id = r.ID AND a.meta_key = '_refund_amount'`;
+// The first value of one meta key of the index row's order (an UPDATE's subquery).
+const FIRST_META = (key: string) => `(SELECT m.meta_value FROM {postmeta} m WHERE m.post_id = i.order_id AND m.meta_key = '${key}' ORDER BY m.meta_id LIMIT 1)`;
 
 export const orderQueries = defineQueries({
   hposTablesPresent: `SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?)`,
@@ -40,13 +66,9 @@ export const orderQueries = defineQueries({
 
   // -- legacy (posts + postmeta)
   legacyIndexCursor: `SELECT COALESCE(MAX(order_id), 0) AS cursor_id FROM {retain_shop_order_index}`,
-  legacyIndexCatchUp: `INSERT IGNORE INTO {retain_shop_order_index} (order_id, email, customer_id, created_gmt)
-    SELECT p.ID, LEFT(LOWER(TRIM(em.meta_value)), 191), COALESCE(CAST(cu.meta_value AS UNSIGNED), 0), NULLIF(p.post_date_gmt, '0000-00-00 00:00:00')
-    FROM (SELECT ID, post_date_gmt FROM {posts} WHERE ID > ? AND post_type = 'shop_order' ORDER BY ID LIMIT ?) p
-    LEFT JOIN {postmeta} em ON em.post_id = p.ID AND em.meta_key = '_billing_email'
-    LEFT JOIN {postmeta} cu ON cu.post_id = p.ID AND cu.meta_key = '_customer_user'`,
+  legacyIndexCatchUp: INDEX_ROWS(`SELECT ID, post_date_gmt, post_status FROM {posts} WHERE ID > ? AND post_type = 'shop_order' ORDER BY ID LIMIT ?`),
   // Far behind (a first run on a big shop), each order's own postmeta lookups cost about 36 rows
-  // through the post_id index, twice. Instead the two keys are read once each through the meta_key
+  // through the post_id index, three times. Instead the three keys are read once each through the meta_key
   // index into a scratch table, then joined to the orders by primary key (see orders.ts: fillInBulk).
   // How far behind: a walk of the primary key from the cursor (type_status_date would read every order,
   // then sort). Params: cursor, how many orders ahead counts as far.
@@ -60,14 +82,57 @@ export const orderQueries = defineQueries({
   legacyIndexStageCustomers: `INSERT IGNORE INTO {retain_shop_order_index_stage} (order_id, meta, value)
     SELECT post_id, 2, LEFT(meta_value, 191) FROM {postmeta} FORCE INDEX (meta_key)
     WHERE meta_key = '_customer_user' AND post_id > ? AND post_id <= ?`,
-  legacyIndexFromStage: `INSERT IGNORE INTO {retain_shop_order_index} (order_id, email, customer_id, created_gmt)
-    SELECT p.ID, e.value, COALESCE(CAST(c.value AS UNSIGNED), 0), NULLIF(p.post_date_gmt, '0000-00-00 00:00:00')
+  legacyIndexStageTotals: `INSERT IGNORE INTO {retain_shop_order_index_stage} (order_id, meta, value)
+    SELECT post_id, 3, LEFT(meta_value, 191) FROM {postmeta} FORCE INDEX (meta_key)
+    WHERE meta_key = '_order_total' AND post_id > ? AND post_id <= ?`,
+  legacyIndexFromStage: `INSERT IGNORE INTO {retain_shop_order_index} (order_id, email, customer_id, created_gmt, status, total)
+    SELECT p.ID, e.value, ${customerId('c.value')}, NULLIF(p.post_date_gmt, '0000-00-00 00:00:00'), p.post_status, ${decimalOrNull('t.value')}
     FROM {posts} p
     LEFT JOIN {retain_shop_order_index_stage} e ON e.order_id = p.ID AND e.meta = 1
     LEFT JOIN {retain_shop_order_index_stage} c ON c.order_id = p.ID AND c.meta = 2
+    LEFT JOIN {retain_shop_order_index_stage} t ON t.order_id = p.ID AND t.meta = 3
     WHERE p.ID > ? AND p.ID <= ? AND p.post_type = 'shop_order'
     ORDER BY p.ID`,
-  legacyIndexZeroDates: `SELECT COUNT(*) AS n FROM {retain_shop_order_index} WHERE order_id > ? AND created_gmt IS NULL`,
+  // Orders just indexed that a reader will skip or count as 0: a zero date, no usable total.
+  legacyIndexBadRows: `SELECT COALESCE(SUM(created_gmt IS NULL), 0) AS zero_dates, COALESCE(SUM(total IS NULL), 0) AS no_total
+    FROM {retain_shop_order_index} WHERE order_id > ?`,
+
+  // Keeping indexed orders current (see orders.ts: refreshIndex). post_modified_gmt has no index: one
+  // pass over posts, in id order from a cursor so that a batch is a continuation, not a new scan.
+  // Params: after id, modified since, batch.
+  legacyOrdersModifiedSince: `SELECT ID AS id, post_modified_gmt AS modified FROM {posts} FORCE INDEX (PRIMARY)
+    WHERE ID > ? AND post_type = 'shop_order' AND post_modified_gmt >= ? ORDER BY ID LIMIT ?`,
+  // Subqueries, not joins: a multi-table UPDATE share-locks the WooCommerce rows it reads.
+  legacyIndexReread: `UPDATE {retain_shop_order_index} i SET
+      i.status = COALESCE((SELECT p.post_status FROM {posts} p WHERE p.ID = i.order_id), i.status),
+      i.created_gmt = (SELECT NULLIF(p.post_date_gmt, '0000-00-00 00:00:00') FROM {posts} p WHERE p.ID = i.order_id),
+      i.email = LEFT(LOWER(TRIM(${FIRST_META('_billing_email')})), 191),
+      i.customer_id = COALESCE(${customerId(FIRST_META('_customer_user'))}, 0),
+      i.total = ${decimalOrNull(FIRST_META('_order_total'))}
+    WHERE i.order_id IN (?)`,
+  // Deleted orders, and orders committed after a higher id was indexed: the index and posts disagree on
+  // the count and sum of the order ids up to the cursor (the posts side reads type_status_date alone).
+  // Only then are the two compared row by row.
+  legacyIndexIds: `SELECT CONCAT(COUNT(*), ':', COALESCE(SUM(order_id), 0)) AS ids FROM {retain_shop_order_index} WHERE order_id <= ?`,
+  legacyOrderIds: `SELECT CONCAT(COUNT(*), ':', COALESCE(SUM(ID), 0)) AS ids FROM {posts} WHERE post_type = 'shop_order' AND ID <= ?`,
+  legacyIndexGone: `SELECT i.order_id AS id FROM {retain_shop_order_index} i LEFT JOIN {posts} p ON p.ID = i.order_id AND p.post_type = 'shop_order'
+    WHERE p.ID IS NULL`,
+  legacyIndexForget: `DELETE FROM {retain_shop_order_index} WHERE order_id IN (?)`,
+  legacyIndexMissing: `SELECT p.ID AS id FROM {posts} p LEFT JOIN {retain_shop_order_index} i ON i.order_id = p.ID
+    WHERE p.post_type = 'shop_order' AND p.ID <= ? AND i.order_id IS NULL`,
+  legacyIndexAdd: INDEX_ROWS(`SELECT ID, post_date_gmt, post_status FROM {posts} WHERE ID IN (?) AND post_type = 'shop_order'`),
+  // Refunds by refund id cursor (amounts never change once written), all at once: they are a few
+  // percent of the orders, found through type_status_date. Deleted ones are found as orders are.
+  refundIndexCursor: `SELECT COALESCE(MAX(refund_id), 0) AS cursor_id FROM {retain_shop_refund_index}`,
+  refundIndexIds: `SELECT CONCAT(COUNT(*), ':', COALESCE(SUM(refund_id), 0)) AS ids FROM {retain_shop_refund_index} WHERE refund_id <= ?`,
+  refundIndexCatchUp: REFUND_ROWS(`SELECT ID, post_parent FROM {posts} WHERE ID > ? AND post_type = 'shop_order_refund'`),
+  refundIds: `SELECT CONCAT(COUNT(*), ':', COALESCE(SUM(ID), 0)) AS ids FROM {posts} WHERE post_type = 'shop_order_refund' AND ID <= ?`,
+  refundIndexGone: `SELECT x.refund_id AS id FROM {retain_shop_refund_index} x LEFT JOIN {posts} r ON r.ID = x.refund_id AND r.post_type = 'shop_order_refund'
+    WHERE r.ID IS NULL`,
+  refundIndexForget: `DELETE FROM {retain_shop_refund_index} WHERE refund_id IN (?)`,
+  refundIndexMissing: `SELECT r.ID AS id FROM {posts} r LEFT JOIN {retain_shop_refund_index} x ON x.refund_id = r.ID
+    WHERE r.post_type = 'shop_order_refund' AND r.ID <= ? AND x.refund_id IS NULL`,
+  refundIndexAdd: REFUND_ROWS(`SELECT ID, post_parent FROM {posts} WHERE ID IN (?) AND post_type = 'shop_order_refund'`),
   legacyHasOrderSinceByEmail: `SELECT i.order_id AS id FROM {retain_shop_order_index} i JOIN {posts} p ON p.ID = i.order_id
     WHERE i.email = ? AND i.created_gmt >= ? AND p.post_status IN (?) LIMIT 1`,
   legacyHasOrderSinceByCustomer: `SELECT i.order_id AS id FROM {retain_shop_order_index} i JOIN {posts} p ON p.ID = i.order_id

@@ -9,6 +9,12 @@ const CATCH_UP_BATCH = 20_000;
 // One-by-one runs at about 2,300 orders a second on a 5M-order shop; the bulk pass reads postmeta's
 // two meta_key ranges once, whatever is left.
 const BULK_BEHIND = 200_000;
+// Indexed orders re-read or compared per statement.
+const REREAD_BATCH = 2000;
+// How far back each pass re-reads orders modified before it ran: a checkout's transaction can commit
+// some time after WooCommerce stamped post_modified_gmt.
+const MODIFIED_MARGIN_MS = 10 * 60_000;
+const MODIFIED_STATE = 'order_index_modified';
 
 export interface OrderReader {
   hasOrderSince(contact: ContactRef, since: Date, statuses?: string[] | 'any'): Promise<boolean>;
@@ -24,25 +30,49 @@ export interface OrderReader {
   countByStatus(): Promise<Record<string, number>>;
   /** Legacy storage: brings retain_shop_order_index up to the newest order; returns rows added. */
   syncIndex(): Promise<number>;
+  /**
+   * Legacy storage: syncIndex, then re-reads indexed orders modified since the last pass, drops deleted
+   * ones and mirrors refunds, so the index can stand in for posts and postmeta in the facts backfill.
+   */
+  refreshIndex(): Promise<IndexRefresh>;
+}
+
+export interface IndexRefresh {
+  added: number;
+  reread: number;
+  /** Orders and refunds dropped (deleted from the shop) or added (missed by the id cursor). */
+  reconciled: number;
+  refunds: number;
 }
 
 export function createOrderReader(ctx: ShopContext): OrderReader {
   const q = ctx.q.orders;
   let syncing: Promise<number> | null = null;
+  let refreshing: Promise<IndexRefresh> | null = null;
+  const state = async (name: string): Promise<string | undefined> => {
+    const [row] = await ctx.rows(ctx.q.facts.stateGet, [name]);
+    return row ? String(row.value) : undefined;
+  };
 
   async function syncIndexOnce(): Promise<number> {
     const batch = ctx.options.legacyIndex?.batch ?? CATCH_UP_BATCH;
     const far = ctx.options.legacyIndex?.bulkBehind ?? BULK_BEHIND;
     let added = 0;
+    let cursor = await indexCursor();
+    // An empty index is filled with every order as it is now: later changes are what refreshIndex re-reads.
+    if (cursor === 0 && (await state(MODIFIED_STATE)) === undefined) await ctx.pool.query(ctx.q.facts.stateSet, [MODIFIED_STATE, modifiedAsOf()]);
     for (;;) {
-      const cursor = await indexCursor();
       const [res] = await ctx.pool.query(q.legacyIndexCatchUp, [cursor, batch]);
       const n = (res as { affectedRows: number }).affectedRows;
       added += n;
-      if (n > 0) await countZeroDates(cursor);
+      if (n > 0) await countBadRows(cursor);
       if (n < batch) return added;
-      const [behind] = await ctx.rows(q.legacyIndexBehind, [await indexCursor(), far]);
-      if (Number(behind?.n) >= far) added += await fillInBulk();
+      cursor = await indexCursor();
+      const [behind] = await ctx.rows(q.legacyIndexBehind, [cursor, far]);
+      if (Number(behind?.n) >= far) {
+        added += await fillInBulk();
+        cursor = await indexCursor();
+      }
     }
   }
 
@@ -51,9 +81,12 @@ export function createOrderReader(ctx: ShopContext): OrderReader {
     return Number(cur?.cursor_id ?? 0);
   }
 
-  async function countZeroDates(after: number) {
-    const [zero] = await ctx.rows(q.legacyIndexZeroDates, [after]);
-    if (Number(zero?.n)) ctx.stats.skip('order_zero_date', Number(zero?.n));
+  const modifiedAsOf = () => sqlUtc(new Date(ctx.clock.now().getTime() - MODIFIED_MARGIN_MS));
+
+  async function countBadRows(after: number) {
+    const [bad] = await ctx.rows(q.legacyIndexBadRows, [after]);
+    if (Number(bad?.zero_dates)) ctx.stats.skip('order_zero_date', Number(bad?.zero_dates));
+    if (Number(bad?.no_total)) ctx.stats.skip('order_without_total', Number(bad?.no_total));
   }
 
   /** Indexes every order up to the newest in four set-based statements; returns rows added. */
@@ -72,9 +105,17 @@ export function createOrderReader(ctx: ShopContext): OrderReader {
       if (upTo <= from) return 0;
       side = await ctx.pool.getConnection();
       await conn.query(q.legacyIndexStageClear);
-      await settled([conn.query(q.legacyIndexStageEmails, [from, upTo]), side.query(q.legacyIndexStageCustomers, [from, upTo])]);
+      // Three meta_key ranges on two connections: the longest (e-mails) beside the other two.
+      const other = side;
+      await settled<unknown>([
+        conn.query(q.legacyIndexStageEmails, [from, upTo]),
+        (async () => {
+          await other.query(q.legacyIndexStageCustomers, [from, upTo]);
+          await other.query(q.legacyIndexStageTotals, [from, upTo]);
+        })(),
+      ]);
       const [res] = await conn.query(q.legacyIndexFromStage, [from, upTo]);
-      await countZeroDates(from);
+      await countBadRows(from);
       return (res as { affectedRows: number }).affectedRows;
     } finally {
       // Without the lock the scratch rows are another process's.
@@ -84,6 +125,64 @@ export function createOrderReader(ctx: ShopContext): OrderReader {
       side?.release();
     }
   }
+
+  /** Re-reads indexed orders modified since the last pass; returns how many orders were re-read. */
+  async function rereadModified(): Promise<number> {
+    // No mark (removed by hand): every order is re-read once.
+    const since = (await state(MODIFIED_STATE)) ?? '1970-01-01 00:00:00';
+    const asOf = modifiedAsOf();
+    let after = 0;
+    let reread = 0;
+    for (;;) {
+      const ids = (await ctx.rows(q.legacyOrdersModifiedSince, [after, since, REREAD_BATCH])).map((r) => Number(r.id));
+      if (ids.length) await ctx.pool.query(q.legacyIndexReread, [ids]);
+      reread += ids.length;
+      if (ids.length < REREAD_BATCH) break;
+      after = ids[ids.length - 1]!;
+    }
+    if (asOf > since) await ctx.pool.query(ctx.q.facts.stateSet, [MODIFIED_STATE, asOf]);
+    return reread;
+  }
+
+  /**
+   * Makes a mirror (the order index or the refund index) hold exactly the posts it mirrors up to its
+   * cursor, when the count and sum of their ids disagree: drops rows whose post is gone, adds posts the id cursor
+   * passed over. Returns the rows dropped and added.
+   */
+  async function reconcile(m: { name: string; fingerprints: [string, string]; gone: string; forget: string; missing: string; add: string }, cursor: number): Promise<number> {
+    const [mirrored, live] = await Promise.all(m.fingerprints.map(async (sql) => String((await ctx.rows(sql, [cursor]))[0]?.ids)));
+    if (mirrored === live) return 0;
+    const gone = (await ctx.rows(m.gone)).map((r) => Number(r.id));
+    for (let i = 0; i < gone.length; i += REREAD_BATCH) await ctx.pool.query(m.forget, [gone.slice(i, i + REREAD_BATCH)]);
+    const missing = (await ctx.rows(m.missing, [cursor])).map((r) => Number(r.id));
+    for (let i = 0; i < missing.length; i += REREAD_BATCH) await ctx.pool.query(m.add, [missing.slice(i, i + REREAD_BATCH)]);
+    ctx.log.info({ mirror: m.name, dropped: gone.length, added: missing.length }, 'legacy index reconciled with the shop');
+    return gone.length + missing.length;
+  }
+
+  async function refreshIndexOnce(): Promise<IndexRefresh> {
+    const added = await syncIndex();
+    const reread = await rereadModified();
+    let reconciled = await reconcile(
+      { name: 'orders', fingerprints: [q.legacyIndexIds, q.legacyOrderIds], gone: q.legacyIndexGone, forget: q.legacyIndexForget, missing: q.legacyIndexMissing, add: q.legacyIndexAdd },
+      await indexCursor(),
+    );
+    const [refundCursor] = await ctx.rows(q.refundIndexCursor);
+    reconciled += await reconcile(
+      { name: 'refunds', fingerprints: [q.refundIndexIds, q.refundIds], gone: q.refundIndexGone, forget: q.refundIndexForget, missing: q.refundIndexMissing, add: q.refundIndexAdd },
+      Number(refundCursor?.cursor_id ?? 0),
+    );
+    const [res] = await ctx.pool.query(q.refundIndexCatchUp, [Number(refundCursor?.cursor_id ?? 0)]);
+    return { added, reread, reconciled, refunds: (res as { affectedRows: number }).affectedRows };
+  }
+
+  // One at a time; concurrent callers share it.
+  const refreshIndex = (): Promise<IndexRefresh> => {
+    refreshing ??= refreshIndexOnce().finally(() => {
+      refreshing = null;
+    });
+    return refreshing;
+  };
 
   // One catch-up at a time; concurrent callers share it.
   const syncIndex = (): Promise<number> => {
@@ -220,7 +319,7 @@ export function createOrderReader(ctx: ShopContext): OrderReader {
     return Object.fromEntries(rows.map((r) => [bareStatus(r.status), Number(r.n)]));
   }
 
-  return { hasOrderSince, orderedSince, countByStatus, get: async (id) => (await getMany([id]))[0] ?? null, getMany, forContact, syncIndex };
+  return { hasOrderSince, orderedSince, countByStatus, get: async (id) => (await getMany([id]))[0] ?? null, getMany, forContact, syncIndex, refreshIndex };
 }
 
 export type { Row };

@@ -236,9 +236,18 @@ describe('shop reader on a generated shop', () => {
     expect(refunds.find((x) => x.table === 'o')).toMatchObject({ type: 'eq_ref', key: 'PRIMARY' });
     const merged = await explain(db, f.nextRefunds, ['', null, null]);
     expect(merged.filter((x) => x.type === 'eq_ref' && x.key === 'PRIMARY')).toHaveLength(1);
+    // Legacy: the order index alone, as wc_orders in HPOS; refunds from their mirror, orders by key.
     const legacyAccounts = await explain(dbs.legacy!, f.legacyStageAccounts, paid4);
-    expect(legacyAccounts.find((x) => x.table === 'p')).toMatchObject({ type: 'eq_ref', key: 'PRIMARY' });
-    expect(legacyAccounts.find((x) => x.table === 't')!.key).toMatch(/post_id|meta_key/);
+    expect(legacyAccounts).toHaveLength(1);
+    expect(legacyAccounts[0]).toMatchObject({ table: 'i', type: 'ALL' });
+    const legacyRefunds = await explain(dbs.legacy!, f.legacyStageRefunds, [['wc-completed']]);
+    expect(legacyRefunds.find((x) => x.table === 'i')).toMatchObject({ type: 'eq_ref', key: 'PRIMARY' });
+    // Keeping the index current: counts from type_status_date alone, re-reads by key.
+    const o = (await import('../../../sidecar/src/shop/order-queries')).orderQueries('shop_');
+    for (const sql of [o.legacyOrderIds, o.refundIds]) expect(await explain(dbs.legacy!, sql, [1000])).toMatchObject([{ key: 'type_status_date', Extra: expect.stringContaining('Using index') }]);
+    const reread = await explain(dbs.legacy!, o.legacyIndexReread, [[1, 2]]);
+    expect(reread.find((x) => x.table === 'i')!.key).toBe('PRIMARY');
+    for (const x of reread.filter((x) => x.table !== 'i')) expect(x.key).toMatch(/^(PRIMARY|post_id)$/);
     // Mining stages one id range: orders by primary key, items and their meta by their order keys.
     const stage = await explain(db, r.hposMineStage, [0, 1000, ['wc-completed']]);
     expect(stage.find((x) => x.table === 'o')!.key).toMatch(/PRIMARY|type_status_date/);
@@ -373,6 +382,59 @@ describe('shop reader on a generated shop', () => {
       const [gone] = await db.shopPool.query<Row[]>('SELECT COUNT(*) AS n FROM shop_retain_shop_order_products WHERE order_id = ? AND product_id = ?', [line!.order_id, line!.product_id]);
       expect(Number(gone[0]!.n)).toBe(0);
       expect(await history(cursor)).toEqual(await history(0));
+    }
+  });
+
+  it('keeps the legacy order index current with the shop, so the backfill matches one from an empty index', async () => {
+    const db = dbs.legacy!;
+    const one = async <T extends Row>(sql: string, params: unknown[] = []) => (await db.pool.query<T[]>(sql, params))[0][0]!;
+    const paid = (n: number) => one(`SELECT p.ID FROM shop_posts p JOIN shop_retain_shop_order_index i ON i.order_id = p.ID
+      WHERE p.post_type = 'shop_order' AND p.post_status = 'wc-completed' AND i.customer_id > 0 ORDER BY p.ID LIMIT 1 OFFSET ${n}`);
+    const [cancelled, repriced, deleted, refundedLater, passedOver] = await Promise.all([10, 20, 30, 40, 50].map(paid));
+    const { ID: oldRefund } = await one("SELECT ID FROM shop_posts WHERE post_type = 'shop_order_refund' ORDER BY ID LIMIT 1");
+    const touch = (id: unknown) => db.pool.query("UPDATE shop_posts SET post_modified_gmt = '2026-11-22 00:00:00' WHERE ID = ?", [id]);
+    // An admin cancels one order and edits another's total; both saves stamp post_modified_gmt.
+    await db.pool.query("UPDATE shop_posts SET post_status = 'wc-cancelled' WHERE ID = ?", [cancelled!.ID]);
+    await touch(cancelled!.ID);
+    await db.pool.query("UPDATE shop_postmeta SET meta_value = '1234.56' WHERE post_id = ? AND meta_key = '_order_total'", [repriced!.ID]);
+    await touch(repriced!.ID);
+    // An order and a refund deleted for good (no trace in posts), a new refund of another order.
+    for (const id of [deleted!.ID, oldRefund]) {
+      await db.pool.query('DELETE FROM shop_posts WHERE ID = ?', [id]);
+      await db.pool.query('DELETE FROM shop_postmeta WHERE post_id = ?', [id]);
+    }
+    const { id: refundId } = await one('SELECT MAX(ID) + 1 AS id FROM shop_posts');
+    await db.pool.query(`INSERT INTO shop_posts (ID, post_author, post_date, post_date_gmt, post_content, post_title, post_excerpt, post_status, post_name, to_ping, pinged,
+        post_modified, post_modified_gmt, post_content_filtered, post_parent, guid, post_type)
+      VALUES (?, 1, '2026-11-21 12:00:00', '2026-11-21 11:00:00', '', 'Refund', '', 'wc-completed', '', '', '', '2026-11-21 12:00:00', '2026-11-21 11:00:00', '', ?, '', 'shop_order_refund')`,
+    [refundId, refundedLater!.ID]);
+    await db.pool.query("INSERT INTO shop_postmeta (post_id, meta_key, meta_value) VALUES (?, '_refund_amount', '7.50')", [refundId]);
+    // An order committed after a higher id had been indexed: the id cursor passed over it.
+    await db.pool.query('DELETE FROM shop_retain_shop_order_index WHERE order_id = ?', [passedOver!.ID]);
+
+    const reader = createShopReader({ pool: db.shopPool, prefix: 'shop_', clock: new ManualClock(ANCHOR), log });
+    const refreshed = await reader.orders.refreshIndex();
+    expect(refreshed).toMatchObject({ added: 0, reconciled: 3, refunds: 1 });
+    expect(refreshed.reread).toBeGreaterThanOrEqual(2);
+    const snapshot = async () => Promise.all(['shop_retain_shop_order_index ORDER BY order_id', 'shop_retain_shop_refund_index ORDER BY refund_id',
+      'shop_retain_shop_customer_facts ORDER BY email'].map(async (t) => (await db.pool.query<Row[]>(`SELECT * FROM ${t}`))[0].map(({ refreshed_at: _, ...r }) => r)));
+    await reader.facts.backfill();
+    const kept = await snapshot();
+    // From nothing: both mirrors emptied and filled again from the shop as it is now.
+    await db.pool.query('TRUNCATE TABLE shop_retain_shop_order_index');
+    await db.pool.query('TRUNCATE TABLE shop_retain_shop_refund_index');
+    await createShopReader({ pool: db.shopPool, prefix: 'shop_', clock: new ManualClock(ANCHOR), log }).facts.backfill();
+    expect(kept).toEqual(await snapshot());
+    const index = kept[0]!;
+    const row = (id: unknown) => index.find((r) => r.order_id === id);
+    expect(row(cancelled!.ID)!.status).toBe('wc-cancelled');
+    expect(row(repriced!.ID)!.total).toBe('1234.56000000');
+    expect(row(deleted!.ID)).toBeUndefined();
+    expect(row(passedOver!.ID)).toBeDefined();
+    expect(kept[1]!.find((r) => r.refund_id === refundId)).toMatchObject({ order_id: refundedLater!.ID, amount: '7.50000000' });
+    for (const id of [cancelled!.ID, repriced!.ID, refundedLater!.ID]) {
+      const { meta_value: email } = await one("SELECT u.user_email AS meta_value FROM shop_retain_shop_order_index i JOIN shop_users u ON u.ID = i.customer_id WHERE i.order_id = ?", [id]);
+      expect(await reader.facts.stored(String(email))).toEqual(await reader.facts.forContact({ email: String(email) }));
     }
   });
 
