@@ -107,6 +107,16 @@ export class ShopContext {
     return () => conn.query(this.q.settings.jobUnlock, [name]).then(() => undefined, () => undefined);
   }
 
+  /** A cursor or small computed value of the reader's own (retain_shop_state). */
+  async state(name: string): Promise<string | undefined> {
+    const [row] = await this.rows(this.q.facts.stateGet, [name]);
+    return row ? String(row.value) : undefined;
+  }
+
+  async setState(name: string, value: string): Promise<void> {
+    await this.pool.query(this.q.facts.stateSet, [name, value]);
+  }
+
   async rows(sql: string, params: unknown[] = []): Promise<Row[]> {
     const [rows] = await this.pool.query<Row[]>(sql, params);
     return rows;

@@ -77,10 +77,6 @@ export function createFactsReader(ctx: ShopContext, orders: OrderReader, custome
     };
   }
 
-  async function setState(name: string, value: string) {
-    await ctx.pool.query(q.stateSet, [name, value]);
-  }
-
   async function backfill(): Promise<{ contacts: number; ms: number }> {
     const started = Date.now();
     const hpos = await ctx.hpos();
@@ -162,19 +158,18 @@ export function createFactsReader(ctx: ShopContext, orders: OrderReader, custome
       // Back to the pool with the server's defaults: a 64 MB sort buffer is for this job only.
       for (const c of [conn, side]) if (c) await releaseWithDefaults(c, q.backfillSessionReset);
     }
-    await setState('facts_cursor', asOf);
+    await ctx.setState('facts_cursor', asOf);
     const [c] = await ctx.rows(q.count);
     return { contacts: Number(c?.n ?? 0), ms: Date.now() - started };
   }
 
   async function refresh(): Promise<{ contacts: number; ms: number }> {
     const started = Date.now();
-    const [cur] = await ctx.rows(q.stateGet, ['facts_cursor']);
-    if (!cur) return backfill();
+    const since = await ctx.state('facts_cursor');
+    if (since === undefined) return backfill();
     const hpos = await ctx.hpos();
     // Keeps each pass over modified orders short, and the index's e-mails current for the contacts below.
     if (!hpos) await orders.refreshIndex();
-    const since = String(cur.value);
     const asOf = sqlUtc(new Date(ctx.clock.now().getTime() - 1000));
     const emails = new Set<string>();
     for (const r of await ctx.rows(hpos ? q.hposChangedContacts : q.legacyChangedContacts, [since])) if (r.email) emails.add(String(r.email));
@@ -189,7 +184,7 @@ export function createFactsReader(ctx: ShopContext, orders: OrderReader, custome
       await ctx.pool.query(q.signupAndGap, [batch]);
       await ctx.pool.query(q.birthdays, [ctx.birthdayKey, batch]);
     }
-    await setState('facts_cursor', asOf);
+    await ctx.setState('facts_cursor', asOf);
     return { contacts: list.length, ms: Date.now() - started };
   }
 

@@ -45,19 +45,17 @@ export function createLifecycleReader(ctx: ShopContext, orders: OrderReader): Li
   async function syncOnce(): Promise<number> {
     const hpos = await ctx.hpos();
     if (!hpos) await orders.syncIndex();
-    const state = async (name: string) => (await ctx.rows(ctx.q.facts.stateGet, [name]))[0]?.value;
-    const setState = (name: string, value: string) => ctx.pool.query(ctx.q.facts.stateSet, [name, value]);
     // Orders settle like the bought-together miner's: items rarely change after the first days.
     const now = ctx.clock.now().getTime();
     const settle = sqlUtc(new Date(now - (ctx.options.recommendations?.settleHours ?? 48) * 3_600_000));
     const [mx] = await ctx.rows(hpos ? ctx.q.recs.hposMaxOrderId : ctx.q.recs.legacyMaxOrderId, [settle]);
     const maxId = Number(mx?.max_id ?? 0);
-    let cursor = Number((await state('order_products_cursor')) ?? 0);
-    const changedSince = await state('order_products_changed');
+    let cursor = Number((await ctx.state('order_products_cursor')) ?? 0);
+    const changedSince = await ctx.state('order_products_changed');
     const asOf = sqlUtc(new Date(now - 1000));
     // Orders already indexed that changed since (an admin editing the items): forget and re-read them.
     if (changedSince !== undefined && cursor > 0) {
-      const ids = (await ctx.rows(hpos ? q.hposOrdersChangedSince : q.legacyOrdersChangedSince, [String(changedSince), cursor])).map((r) => Number(r.id));
+      const ids = (await ctx.rows(hpos ? q.hposOrdersChangedSince : q.legacyOrdersChangedSince, [changedSince, cursor])).map((r) => Number(r.id));
       for (let i = 0; i < ids.length; i += REREAD_BATCH) {
         const batch = ids.slice(i, i + REREAD_BATCH);
         await withTransaction(ctx.pool, async (conn) => {
@@ -69,10 +67,10 @@ export function createLifecycleReader(ctx: ShopContext, orders: OrderReader): Li
     while (cursor < maxId) {
       const upTo = Math.min(maxId, cursor + CATCH_UP_CHUNK);
       await ctx.pool.query(q.orderProductsCatchUp, [cursor, upTo]);
-      await setState('order_products_cursor', String(upTo));
+      await ctx.setState('order_products_cursor', String(upTo));
       cursor = upTo;
     }
-    await setState('order_products_changed', asOf);
+    await ctx.setState('order_products_changed', asOf);
     return cursor;
   }
 

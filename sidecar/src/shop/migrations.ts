@@ -19,7 +19,7 @@ export const shopMigrations: Migration[] = [
         updated_at DATETIME NOT NULL
       )`),
       // Legacy storage only: postmeta cannot be searched by e-mail with an index, so this maps
-      // each shop_order to its normalised e-mail and customer. Status is always read live.
+      // each shop_order to its normalised e-mail and customer (107 adds status and total).
       table(`CREATE TABLE {retain_shop_order_index} (
         order_id BIGINT UNSIGNED NOT NULL PRIMARY KEY,
         email VARCHAR(191) NULL,

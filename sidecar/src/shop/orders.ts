@@ -42,6 +42,7 @@ export interface IndexRefresh {
   reread: number;
   /** Orders and refunds dropped (deleted from the shop) or added (missed by the id cursor). */
   reconciled: number;
+  /** New refunds mirrored. */
   refunds: number;
 }
 
@@ -49,10 +50,6 @@ export function createOrderReader(ctx: ShopContext): OrderReader {
   const q = ctx.q.orders;
   let syncing: Promise<number> | null = null;
   let refreshing: Promise<IndexRefresh> | null = null;
-  const state = async (name: string): Promise<string | undefined> => {
-    const [row] = await ctx.rows(ctx.q.facts.stateGet, [name]);
-    return row ? String(row.value) : undefined;
-  };
 
   async function syncIndexOnce(): Promise<number> {
     const batch = ctx.options.legacyIndex?.batch ?? CATCH_UP_BATCH;
@@ -60,7 +57,7 @@ export function createOrderReader(ctx: ShopContext): OrderReader {
     let added = 0;
     let cursor = await indexCursor();
     // An empty index is filled with every order as it is now: later changes are what refreshIndex re-reads.
-    if (cursor === 0 && (await state(MODIFIED_STATE)) === undefined) await ctx.pool.query(ctx.q.facts.stateSet, [MODIFIED_STATE, modifiedAsOf()]);
+    if (cursor === 0 && (await ctx.state(MODIFIED_STATE)) === undefined) await ctx.setState(MODIFIED_STATE, modifiedAsOf());
     for (;;) {
       const [res] = await ctx.pool.query(q.legacyIndexCatchUp, [cursor, batch]);
       const n = (res as { affectedRows: number }).affectedRows;
@@ -129,7 +126,7 @@ export function createOrderReader(ctx: ShopContext): OrderReader {
   /** Re-reads indexed orders modified since the last pass; returns how many orders were re-read. */
   async function rereadModified(): Promise<number> {
     // No mark (removed by hand): every order is re-read once.
-    const since = (await state(MODIFIED_STATE)) ?? '1970-01-01 00:00:00';
+    const since = (await ctx.state(MODIFIED_STATE)) ?? '1970-01-01 00:00:00';
     const asOf = modifiedAsOf();
     let after = 0;
     let reread = 0;
@@ -140,7 +137,7 @@ export function createOrderReader(ctx: ShopContext): OrderReader {
       if (ids.length < REREAD_BATCH) break;
       after = ids[ids.length - 1]!;
     }
-    if (asOf > since) await ctx.pool.query(ctx.q.facts.stateSet, [MODIFIED_STATE, asOf]);
+    if (asOf > since) await ctx.setState(MODIFIED_STATE, asOf);
     return reread;
   }
 

@@ -473,7 +473,10 @@ describe('shop reader on a generated shop', () => {
     it('fills the legacy order index in bulk with the same rows as one order at a time, bad orders included', async () => {
       const db = dbs.legacy!;
       const ids = async (n: number) => ((await db.pool.query<Row[]>("SELECT ID FROM shop_posts WHERE post_type = 'shop_order' ORDER BY ID LIMIT ?", [n]))[0]).map((r) => Number(r.ID));
-      const [noEmail, zeroDate, twoEmails, noCustomer] = (await ids(400)).slice(-4) as [number, number, number, number];
+      const [noEmail, zeroDate, twoEmails, noCustomer, badTotal, badCustomer] = (await ids(400)).slice(-6) as [number, number, number, number, number, number];
+      // Not numbers: in strict mode a CAST of these inside INSERT … SELECT would fail the whole fill.
+      await db.pool.query("UPDATE shop_postmeta SET meta_value = 'n/a' WHERE post_id = ? AND meta_key = '_order_total'", [badTotal]);
+      await db.pool.query("UPDATE shop_postmeta SET meta_value = 'guest' WHERE post_id = ? AND meta_key = '_customer_user'", [badCustomer]);
       await db.pool.query("DELETE FROM shop_postmeta WHERE post_id = ? AND meta_key = '_billing_email'", [noEmail]);
       await db.pool.query("UPDATE shop_posts SET post_date_gmt = '0000-00-00 00:00:00' WHERE ID = ?", [zeroDate]);
       // A second e-mail added later: the first one written still wins.
@@ -487,7 +490,7 @@ describe('shop reader on a generated shop', () => {
         const bulk = connections.mock.calls.length > 0;
         connections.mockRestore();
         const [rows] = await db.pool.query<Row[]>('SELECT * FROM shop_retain_shop_order_index ORDER BY order_id');
-        return { added, bulk, rows, zeroDates: reader.stats().order_zero_date };
+        return { added, bulk, rows, zeroDates: reader.stats().order_zero_date, noTotal: reader.stats().order_without_total };
       };
       const oneByOne = await indexed({});
       // 500 orders: one batch of 50, then more than 100 still behind, so the rest goes in one pass.
@@ -495,12 +498,15 @@ describe('shop reader on a generated shop', () => {
       expect([oneByOne.bulk, bulk.bulk]).toEqual([false, true]);
       expect(bulk.rows).toEqual(oneByOne.rows);
       expect(bulk.added).toBe(oneByOne.rows.length);
-      expect(bulk.zeroDates).toBe(1);
+      expect([bulk.zeroDates, bulk.noTotal, oneByOne.noTotal]).toEqual([1, 1, 1]);
       const row = (id: number) => oneByOne.rows.find((r) => Number(r.order_id) === id)!;
       expect(row(noEmail).email).toBeNull();
       expect(row(zeroDate).created_gmt).toBeNull();
       expect(row(twoEmails).email).not.toBe('later@example.com');
       expect(Number(row(noCustomer).customer_id)).toBe(0);
+      expect(row(badTotal).total).toBeNull();
+      expect(Number(row(badCustomer).customer_id)).toBe(0);
+      expect(row(badCustomer).total).toMatch(/^\d+\.\d{8}$/);
       const [[stage]] = (await db.pool.query('SELECT COUNT(*) AS n FROM shop_retain_shop_order_index_stage')) as unknown as [[{ n: number }]];
       expect(Number(stage.n)).toBe(0);
     });
