@@ -202,7 +202,7 @@ export async function buildSidecar(config: Config, log: Logger, opts: BuildOptio
     const eventStore = createEventStore(statePool, prefix, clock);
     const intake = createIntakeService({ store: eventStore, onStored: () => runner.wake() });
     const unsubscribe = createUnsubscribeService({ pool: statePool, clock, contacts, secret: config.secret });
-    const status = createStatusService({ pool: statePool, prefix, transport: transport.name, jobs, messages, processor });
+    const status = createStatusService({ pool: statePool, prefix, transport: transport.name, jobs, messages, processor, shopSkips: () => shop.stats() });
     const privacy = createPrivacyService({ pool: statePool, clock, contacts });
     const feedback = createFeedbackService({ pool: statePool, clock, contacts, secret: config.secret });
     const stay = createStayService({ pool: statePool, clock, contacts, engine, secret: config.secret });

@@ -9,7 +9,11 @@ import { VERSION } from '../paths';
 
 export type StatusService = ReturnType<typeof createStatusService>;
 
-export function createStatusService(d: { pool: Pool; prefix: string; transport: string; jobs: JobStore; messages: MessageStore; processor: EventProcessor }) {
+export function createStatusService(d: {
+  pool: Pool; prefix: string; transport: string; jobs: JobStore; messages: MessageStore; processor: EventProcessor;
+  /** The shop reader's counted skips of bad shop data, by kind. */
+  shopSkips: () => Record<string, number>;
+}) {
   const q = intakeQueries(d.prefix);
   return {
     /** Liveness for the container and the plugin's "test connection": is the database answering? */
@@ -26,7 +30,10 @@ export function createStatusService(d: { pool: Pool; prefix: string; transport: 
       const [server, jobs, messages, pendingEvents] = await Promise.all([
         serverInfo(d.pool), d.jobs.counts(), d.messages.counts(d.pool), d.processor.pendingCount(),
       ]);
-      return { version: VERSION, transport: d.transport, database: { version: server.version, claim: d.jobs.claimMode }, jobs, messages, events: { pending: pendingEvents } };
+      return {
+        version: VERSION, transport: d.transport, database: { version: server.version, claim: d.jobs.claimMode }, jobs, messages, events: { pending: pendingEvents },
+        shop: { skipped: d.shopSkips() },
+      };
     },
 
     async cart(cartKey: string) {

@@ -49,8 +49,16 @@ export interface ShopReaderOptions {
 
 export class ReaderStats {
   readonly skipped: Record<string, number> = {};
+  private readonly logged = new Set<string>();
+
+  constructor(private readonly log?: Logger) {}
+
+  /** Counts bad shop data passed over; the first of each kind is logged (its kind only: no shop data). */
   skip(reason: string, n = 1): void {
     this.skipped[reason] = (this.skipped[reason] ?? 0) + n;
+    if (this.logged.has(reason)) return;
+    this.logged.add(reason);
+    this.log?.warn({ code: 'shop_bad_data', reason }, 'skipped bad shop data; GET /v1/admin/status counts every kind');
   }
 }
 
@@ -75,7 +83,7 @@ export const NOT_REAL_ORDER_STATUSES = ['trash', 'auto-draft', 'draft', 'wc-chec
 
 export class ShopContext {
   readonly q: Queries;
-  readonly stats = new ReaderStats();
+  readonly stats: ReaderStats;
   private cached: { at: number; settings: StoreSettings; hpos: boolean } | null = null;
 
   constructor(
@@ -86,6 +94,7 @@ export class ShopContext {
     readonly options: ShopReaderOptions,
   ) {
     this.q = buildQueries(prefix);
+    this.stats = new ReaderStats(log);
   }
 
   get paidStatuses(): string[] {

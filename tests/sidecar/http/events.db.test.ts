@@ -132,6 +132,7 @@ describe('POST /v1/events', () => {
     await request(s.app).get('/v1/admin/status').expect(401);
     const res = await signed(request(s.app).get('/v1/admin/status'), '', s.clock).expect(200);
     expect(res.body.jobs).toEqual(expect.objectContaining({ pending: expect.any(Number) }));
+    expect(res.body.shop).toEqual({ skipped: expect.any(Object) });
   });
 
   it('answers unknown paths with a JSON 404', async () => {

@@ -482,9 +482,11 @@ describe('shop reader on a generated shop', () => {
       // A second e-mail added later: the first one written still wins.
       await db.pool.query("INSERT INTO shop_postmeta (post_id, meta_key, meta_value) VALUES (?, '_billing_email', 'Later@Example.com')", [twoEmails]);
       await db.pool.query("DELETE FROM shop_postmeta WHERE post_id = ? AND meta_key = '_customer_user'", [noCustomer]);
+      const lines: string[] = [];
+      const captured = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
       const indexed = async (options: Parameters<typeof createShopReader>[0]['options']) => {
         await db.pool.query('TRUNCATE TABLE shop_retain_shop_order_index');
-        const reader = createShopReader({ pool: db.shopPool, prefix: 'shop_', clock: new ManualClock(ANCHOR), log, options });
+        const reader = createShopReader({ pool: db.shopPool, prefix: 'shop_', clock: new ManualClock(ANCHOR), log: captured, options });
         const connections = jest.spyOn(db.shopPool, 'getConnection');
         const added = await reader.orders.syncIndex();
         const bulk = connections.mock.calls.length > 0;
@@ -499,6 +501,10 @@ describe('shop reader on a generated shop', () => {
       expect(bulk.rows).toEqual(oneByOne.rows);
       expect(bulk.added).toBe(oneByOne.rows.length);
       expect([bulk.zeroDates, bulk.noTotal, oneByOne.noTotal]).toEqual([1, 1, 1]);
+      // Each kind is logged once per reader, without the shop's data.
+      const logged = lines.map((l) => JSON.parse(l) as { code?: string; reason?: string }).filter((l) => l.code === 'shop_bad_data');
+      expect(logged.map((l) => l.reason).sort()).toEqual(['order_without_total', 'order_without_total', 'order_zero_date', 'order_zero_date']);
+      expect(lines.join('')).not.toMatch(/@/);
       const row = (id: number) => oneByOne.rows.find((r) => Number(r.order_id) === id)!;
       expect(row(noEmail).email).toBeNull();
       expect(row(zeroDate).created_gmt).toBeNull();
