@@ -35,6 +35,11 @@ async function main(): Promise<void> {
   // The daily scans are jobs too; make sure today's and tomorrow's exist.
   await sidecar.scans.schedule().catch((err: Error) => log.error({ err: err.message }, 'could not schedule the daily scan'));
   sidecar.runner.start();
+  const warming = Date.now();
+  void sidecar.shop.warmUp().then(
+    (orders) => log.info({ orders, ms: Date.now() - warming }, 'shop reader warmed up'),
+    (err: Error) => log.error({ err: err.message }, 'shop reader warm-up failed; the first reads will retry it'),
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {

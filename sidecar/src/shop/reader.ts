@@ -33,6 +33,11 @@ export interface ShopReader {
   stats(): Record<string, number>;
   /** Prepares every statement against the server (boot check). Needs the retain_shop_* migrations. */
   verify(): Promise<void>;
+  /**
+   * What the first reads would otherwise wait for, started at boot: in legacy storage, the order index
+   * the send-time gates read (minutes from empty on a big shop). Returns the orders indexed.
+   */
+  warmUp(): Promise<number>;
 }
 
 /**
@@ -61,6 +66,7 @@ export function createShopReader(deps: { pool: Pool; prefix: string; clock: Cloc
     recommendations,
     lifecycle: createLifecycleReader(ctx, orders),
     stats: () => ({ ...ctx.stats.skipped }),
+    warmUp: async () => ((await ctx.hpos()) ? 0 : orders.syncIndex()),
     async verify() {
       const sets = Object.fromEntries(Object.entries(ctx.q)) as unknown as Parameters<typeof verifyQueries>[1];
       await verifyQueries(deps.pool, sets);
