@@ -33,6 +33,20 @@ const REFUND_ROWS = (refunds: string) => `INSERT IGNORE INTO {retain_shop_refund
 // The first value of one meta key of the index row's order (an UPDATE's subquery).
 const FIRST_META = (key: string) => `(SELECT m.meta_value FROM {postmeta} m WHERE m.post_id = i.order_id AND m.meta_key = '${key}' ORDER BY m.meta_id LIMIT 1)`;
 
+// A table mirroring the posts of one type up to its id cursor (the order index, the refund mirror).
+// Deleted posts, and posts committed after a higher id was mirrored, make the two disagree on the
+// count and sum of the ids up to the cursor (the posts side reads type_status_date alone); only then
+// are they compared row by row (see orders.ts: reconcile). `add` inserts the mirror rows of posts by id.
+const MIRROR = <N extends string>(name: N, table: string, id: string, postType: string, add: string) => ({
+  [`${name}Ids`]: `SELECT CONCAT(COUNT(*), ':', COALESCE(SUM(${id}), 0)) AS ids FROM ${table} WHERE ${id} <= ?`,
+  [`${name}PostIds`]: `SELECT CONCAT(COUNT(*), ':', COALESCE(SUM(ID), 0)) AS ids FROM {posts} WHERE post_type = '${postType}' AND ID <= ?`,
+  [`${name}Gone`]: `SELECT m.${id} AS id FROM ${table} m LEFT JOIN {posts} p ON p.ID = m.${id} AND p.post_type = '${postType}' WHERE p.ID IS NULL`,
+  [`${name}Forget`]: `DELETE FROM ${table} WHERE ${id} IN (?)`,
+  [`${name}Missing`]: `SELECT p.ID AS id FROM {posts} p LEFT JOIN ${table} m ON m.${id} = p.ID
+    WHERE p.post_type = '${postType}' AND p.ID <= ? AND m.${id} IS NULL`,
+  [`${name}Add`]: add,
+}) as Record<`${N}${'Ids' | 'PostIds' | 'Gone' | 'Forget' | 'Missing' | 'Add'}`, string>;
+
 export const orderQueries = defineQueries({
   hposTablesPresent: `SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?)`,
 
@@ -110,29 +124,14 @@ export const orderQueries = defineQueries({
       i.customer_id = COALESCE(${customerId(FIRST_META('_customer_user'))}, 0),
       i.total = ${decimalOrNull(FIRST_META('_order_total'))}
     WHERE i.order_id IN (?)`,
-  // Deleted orders, and orders committed after a higher id was indexed: the index and posts disagree on
-  // the count and sum of the order ids up to the cursor (the posts side reads type_status_date alone).
-  // Only then are the two compared row by row.
-  legacyIndexIds: `SELECT CONCAT(COUNT(*), ':', COALESCE(SUM(order_id), 0)) AS ids FROM {retain_shop_order_index} WHERE order_id <= ?`,
-  legacyOrderIds: `SELECT CONCAT(COUNT(*), ':', COALESCE(SUM(ID), 0)) AS ids FROM {posts} WHERE post_type = 'shop_order' AND ID <= ?`,
-  legacyIndexGone: `SELECT i.order_id AS id FROM {retain_shop_order_index} i LEFT JOIN {posts} p ON p.ID = i.order_id AND p.post_type = 'shop_order'
-    WHERE p.ID IS NULL`,
-  legacyIndexForget: `DELETE FROM {retain_shop_order_index} WHERE order_id IN (?)`,
-  legacyIndexMissing: `SELECT p.ID AS id FROM {posts} p LEFT JOIN {retain_shop_order_index} i ON i.order_id = p.ID
-    WHERE p.post_type = 'shop_order' AND p.ID <= ? AND i.order_id IS NULL`,
-  legacyIndexAdd: INDEX_ROWS(`SELECT ID, post_date_gmt, post_status FROM {posts} WHERE ID IN (?) AND post_type = 'shop_order'`),
+  ...MIRROR('orderIndex', '{retain_shop_order_index}', 'order_id', 'shop_order',
+    INDEX_ROWS(`SELECT ID, post_date_gmt, post_status FROM {posts} WHERE ID IN (?) AND post_type = 'shop_order'`)),
   // Refunds by refund id cursor (amounts never change once written), all at once: they are a few
-  // percent of the orders, found through type_status_date. Deleted ones are found as orders are.
+  // percent of the orders, found through type_status_date.
   refundIndexCursor: `SELECT COALESCE(MAX(refund_id), 0) AS cursor_id FROM {retain_shop_refund_index}`,
-  refundIndexIds: `SELECT CONCAT(COUNT(*), ':', COALESCE(SUM(refund_id), 0)) AS ids FROM {retain_shop_refund_index} WHERE refund_id <= ?`,
   refundIndexCatchUp: REFUND_ROWS(`SELECT ID, post_parent FROM {posts} WHERE ID > ? AND post_type = 'shop_order_refund'`),
-  refundIds: `SELECT CONCAT(COUNT(*), ':', COALESCE(SUM(ID), 0)) AS ids FROM {posts} WHERE post_type = 'shop_order_refund' AND ID <= ?`,
-  refundIndexGone: `SELECT x.refund_id AS id FROM {retain_shop_refund_index} x LEFT JOIN {posts} r ON r.ID = x.refund_id AND r.post_type = 'shop_order_refund'
-    WHERE r.ID IS NULL`,
-  refundIndexForget: `DELETE FROM {retain_shop_refund_index} WHERE refund_id IN (?)`,
-  refundIndexMissing: `SELECT r.ID AS id FROM {posts} r LEFT JOIN {retain_shop_refund_index} x ON x.refund_id = r.ID
-    WHERE r.post_type = 'shop_order_refund' AND r.ID <= ? AND x.refund_id IS NULL`,
-  refundIndexAdd: REFUND_ROWS(`SELECT ID, post_parent FROM {posts} WHERE ID IN (?) AND post_type = 'shop_order_refund'`),
+  ...MIRROR('refundIndex', '{retain_shop_refund_index}', 'refund_id', 'shop_order_refund',
+    REFUND_ROWS(`SELECT ID, post_parent FROM {posts} WHERE ID IN (?) AND post_type = 'shop_order_refund'`)),
   legacyHasOrderSinceByEmail: `SELECT i.order_id AS id FROM {retain_shop_order_index} i JOIN {posts} p ON p.ID = i.order_id
     WHERE i.email = ? AND i.created_gmt >= ? AND p.post_status IN (?) LIMIT 1`,
   legacyHasOrderSinceByCustomer: `SELECT i.order_id AS id FROM {retain_shop_order_index} i JOIN {posts} p ON p.ID = i.order_id

@@ -142,33 +142,28 @@ export function createOrderReader(ctx: ShopContext): OrderReader {
   }
 
   /**
-   * Makes a mirror (the order index or the refund index) hold exactly the posts it mirrors up to its
-   * cursor, when the count and sum of their ids disagree: drops rows whose post is gone, adds posts the id cursor
-   * passed over. Returns the rows dropped and added.
+   * Makes a mirror hold exactly the posts it mirrors up to its cursor, when the count and sum of their
+   * ids disagree: drops rows whose post is gone, adds posts the id cursor passed over. Returns the rows
+   * dropped and added.
    */
-  async function reconcile(m: { name: string; fingerprints: [string, string]; gone: string; forget: string; missing: string; add: string }, cursor: number): Promise<number> {
-    const [mirrored, live] = await Promise.all(m.fingerprints.map(async (sql) => String((await ctx.rows(sql, [cursor]))[0]?.ids)));
+  async function reconcile(mirror: 'orderIndex' | 'refundIndex', cursor: number): Promise<number> {
+    const sql = (what: 'Ids' | 'PostIds' | 'Gone' | 'Forget' | 'Missing' | 'Add') => q[`${mirror}${what}`];
+    const [mirrored, live] = await Promise.all([sql('Ids'), sql('PostIds')].map(async (s) => String((await ctx.rows(s, [cursor]))[0]?.ids)));
     if (mirrored === live) return 0;
-    const gone = (await ctx.rows(m.gone)).map((r) => Number(r.id));
-    for (let i = 0; i < gone.length; i += REREAD_BATCH) await ctx.pool.query(m.forget, [gone.slice(i, i + REREAD_BATCH)]);
-    const missing = (await ctx.rows(m.missing, [cursor])).map((r) => Number(r.id));
-    for (let i = 0; i < missing.length; i += REREAD_BATCH) await ctx.pool.query(m.add, [missing.slice(i, i + REREAD_BATCH)]);
-    ctx.log.info({ mirror: m.name, dropped: gone.length, added: missing.length }, 'legacy index reconciled with the shop');
+    const gone = (await ctx.rows(sql('Gone'))).map((r) => Number(r.id));
+    for (let i = 0; i < gone.length; i += REREAD_BATCH) await ctx.pool.query(sql('Forget'), [gone.slice(i, i + REREAD_BATCH)]);
+    const missing = (await ctx.rows(sql('Missing'), [cursor])).map((r) => Number(r.id));
+    for (let i = 0; i < missing.length; i += REREAD_BATCH) await ctx.pool.query(sql('Add'), [missing.slice(i, i + REREAD_BATCH)]);
+    ctx.log.info({ mirror, dropped: gone.length, added: missing.length }, 'legacy index reconciled with the shop');
     return gone.length + missing.length;
   }
 
   async function refreshIndexOnce(): Promise<IndexRefresh> {
     const added = await syncIndex();
     const reread = await rereadModified();
-    let reconciled = await reconcile(
-      { name: 'orders', fingerprints: [q.legacyIndexIds, q.legacyOrderIds], gone: q.legacyIndexGone, forget: q.legacyIndexForget, missing: q.legacyIndexMissing, add: q.legacyIndexAdd },
-      await indexCursor(),
-    );
+    let reconciled = await reconcile('orderIndex', await indexCursor());
     const [refundCursor] = await ctx.rows(q.refundIndexCursor);
-    reconciled += await reconcile(
-      { name: 'refunds', fingerprints: [q.refundIndexIds, q.refundIds], gone: q.refundIndexGone, forget: q.refundIndexForget, missing: q.refundIndexMissing, add: q.refundIndexAdd },
-      Number(refundCursor?.cursor_id ?? 0),
-    );
+    reconciled += await reconcile('refundIndex', Number(refundCursor?.cursor_id ?? 0));
     const [res] = await ctx.pool.query(q.refundIndexCatchUp, [Number(refundCursor?.cursor_id ?? 0)]);
     return { added, reread, reconciled, refunds: (res as { affectedRows: number }).affectedRows };
   }

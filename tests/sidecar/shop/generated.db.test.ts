@@ -244,7 +244,7 @@ describe('shop reader on a generated shop', () => {
     expect(legacyRefunds.find((x) => x.table === 'i')).toMatchObject({ type: 'eq_ref', key: 'PRIMARY' });
     // Keeping the index current: counts from type_status_date alone, re-reads by key.
     const o = (await import('../../../sidecar/src/shop/order-queries')).orderQueries('shop_');
-    for (const sql of [o.legacyOrderIds, o.refundIds]) expect(await explain(dbs.legacy!, sql, [1000])).toMatchObject([{ key: 'type_status_date', Extra: expect.stringContaining('Using index') }]);
+    for (const sql of [o.orderIndexPostIds, o.refundIndexPostIds]) expect(await explain(dbs.legacy!, sql, [1000])).toMatchObject([{ key: 'type_status_date', Extra: expect.stringContaining('Using index') }]);
     const reread = await explain(dbs.legacy!, o.legacyIndexReread, [[1, 2]]);
     expect(reread.find((x) => x.table === 'i')!.key).toBe('PRIMARY');
     for (const x of reread.filter((x) => x.table !== 'i')) expect(x.key).toMatch(/^(PRIMARY|post_id)$/);
