@@ -206,9 +206,12 @@ export function createOrderReader(ctx: ShopContext): OrderReader {
     if (!hpos) await syncIndex();
     const at = sqlUtc(since);
     // Legacy: post_date is site-local and indexed; a day wider, then the GMT date decides.
-    const rows = hpos
-      ? await ctx.rows(q.hposOrderedSince, [at, NOT_REAL_ORDER_STATUSES])
-      : await ctx.rows(q.legacyOrderedSince, [sqlUtc(new Date(since.getTime() - 86_400_000)), at, NOT_REAL_ORDER_STATUSES]);
+    let rows: Row[] = [];
+    if (hpos) rows = await ctx.rows(q.hposOrderedSince, [at, NOT_REAL_ORDER_STATUSES]);
+    else {
+      const real = (await legacyOrderStatuses()).filter((s) => !NOT_REAL_ORDER_STATUSES.includes(s));
+      if (real.length) rows = await ctx.rows(q.legacyOrderedSince, [real, sqlUtc(new Date(since.getTime() - 86_400_000)), at]);
+    }
     const emails = new Set<string>();
     const customerIds = new Set<number>();
     for (const r of rows) {
@@ -218,6 +221,17 @@ export function createOrderReader(ctx: ShopContext): OrderReader {
       if (id) customerIds.add(id);
     }
     return { emails, customerIds };
+  }
+
+  /** Every status the shop's orders have, one index seek each. */
+  async function legacyOrderStatuses(): Promise<string[]> {
+    const out: string[] = [];
+    for (let after = ''; ; ) {
+      const [row] = await ctx.rows(q.legacyNextOrderStatus, [after]);
+      if (row?.status === null || row?.status === undefined) return out;
+      after = String(row.status);
+      out.push(after);
+    }
   }
 
   async function lineItems(ids: number[]): Promise<Map<number, OrderLine[]>> {

@@ -288,6 +288,9 @@ describe('shop reader on a generated shop', () => {
     expect(String(win!.possible_keys)).toMatch(/last_paid_orders|paid_last/);
     const [recent] = await explain(orderQueries('shop_').hposOrderedSince, ['2026-11-20 00:00:00', ['trash']]);
     expect(String(recent!.possible_keys)).toMatch(/date_created|type_status_date/);
+    const [legacyRecent] = await dbs.legacy!.shopPool.query<Row[]>(`EXPLAIN ${orderQueries('shop_').legacyOrderedSince}`,
+      [['wc-completed', 'wc-pending'], '2026-11-20 00:00:00', '2026-11-20 00:00:00']);
+    expect(legacyRecent.find((x) => x.table === 'p')).toMatchObject({ key: 'type_status_date', type: 'range' });
   });
 
   it('finds the same cart abandoners as asking the send-time gate cart by cart', async () => {
