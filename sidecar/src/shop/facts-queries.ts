@@ -1,6 +1,5 @@
 import { defineQueries } from '../db/sql';
 import { SHOP_TABLES_COLLATION } from './migrations';
-import { decimalOrNull } from './order-queries';
 
 // Customer facts, set-based: nothing streams through Node.
 // The backfill builds a fresh table and swaps it in with one RENAME TABLE (readers see the old
@@ -39,18 +38,15 @@ const HPOS_ROWS_FOR_EMAILS = `SELECT LEFT(LOWER(TRIM(COALESCE(u.user_email, o.bi
     LEFT JOIN {users} u ON u.ID = o.customer_id
     WHERE o.type = 'shop_order' AND o.status NOT IN (?)`;
 
+// Legacy: the order index and the refund mirror, brought up to date just before (orders.ts: refreshIndex).
 const LEGACY_ROWS_FOR_EMAILS = `SELECT LEFT(LOWER(TRIM(COALESCE(u.user_email, i.email))), 191) AS email, i.customer_id,
-      p.post_status IN (?) AS paid, i.created_gmt AS created, COALESCE(${decimalOrNull('t.meta_value')}, 0) AS total,
-      COALESCE((SELECT SUM(${decimalOrNull('rm.meta_value')}) FROM {posts} rp
-        JOIN {postmeta} rm ON rm.post_id = rp.ID AND rm.meta_key = '_refund_amount'
-        WHERE rp.post_parent = p.ID AND rp.post_type = 'shop_order_refund'), 0) AS refunded
+      i.status IN (?) AS paid, i.created_gmt AS created, COALESCE(i.total, 0) AS total,
+      COALESCE((SELECT SUM(x.amount) FROM {retain_shop_refund_index} x WHERE x.order_id = i.order_id), 0) AS refunded
     FROM (SELECT order_id FROM {retain_shop_order_index} WHERE email IN (?)
           UNION SELECT i2.order_id FROM {retain_shop_order_index} i2 JOIN {users} u2 ON u2.ID = i2.customer_id WHERE u2.user_email IN (?)) ids
     JOIN {retain_shop_order_index} i ON i.order_id = ids.order_id
-    JOIN {posts} p ON p.ID = i.order_id
-    LEFT JOIN {postmeta} t ON t.post_id = p.ID AND t.meta_key = '_order_total'
     LEFT JOIN {users} u ON u.ID = i.customer_id
-    WHERE p.post_status NOT IN (?)`;
+    WHERE i.status NOT IN (?)`;
 
 // Merging a partial aggregate into an existing row (target columns qualified: the SELECT joins tables
 // with the same column names). Assignments run left to right, so the gap uses the merged values.

@@ -12,7 +12,7 @@ const PAID_LINE_META = `'_product_id','_variation_id','_qty','_line_subtotal','_
  * A postmeta amount as DECIMAL(26,8), or NULL when it is not a number: in strict mode a bad CAST
  * inside INSERT … SELECT fails the whole statement.
  */
-export const decimalOrNull = (v: string) => `IF(${v} REGEXP '^[[:space:]]*[-+]?[0-9]{1,18}([.][0-9]*)?[[:space:]]*$', CAST(${v} AS DECIMAL(26,8)), NULL)`;
+const decimalOrNull = (v: string) => `IF(${v} REGEXP '^[[:space:]]*[-+]?[0-9]{1,18}([.][0-9]*)?[[:space:]]*$', CAST(${v} AS DECIMAL(26,8)), NULL)`;
 const customerId = (v: string) => `IF(${v} REGEXP '^[0-9]{1,19}$', CAST(${v} AS UNSIGNED), 0)`;
 
 // Index rows for the orders of a derived table of posts (ID, post_date_gmt, post_status), each
