@@ -114,7 +114,7 @@ export const orderQueries = defineQueries({
   // Keeping indexed orders current (see orders.ts: refreshIndex). post_modified_gmt has no index: one
   // pass over posts, in id order from a cursor so that a batch is a continuation, not a new scan.
   // Params: after id, modified since, batch.
-  legacyOrdersModifiedSince: `SELECT ID AS id, post_modified_gmt AS modified FROM {posts} FORCE INDEX (PRIMARY)
+  legacyOrdersModifiedSince: `SELECT ID AS id FROM {posts} FORCE INDEX (PRIMARY)
     WHERE ID > ? AND post_type = 'shop_order' AND post_modified_gmt >= ? ORDER BY ID LIMIT ?`,
   // Subqueries, not joins: a multi-table UPDATE share-locks the WooCommerce rows it reads.
   legacyIndexReread: `UPDATE {retain_shop_order_index} i SET
@@ -142,7 +142,7 @@ export const orderQueries = defineQueries({
     WHERE i.customer_id = ? AND i.created_gmt >= ? AND p.post_status NOT IN (?) LIMIT 1`,
   // type_status_date puts the status before the date: with a list of statuses the date bounds one range
   // per status, where NOT IN read every order's entry (3 s at 5M). The shop's statuses come from a walk
-  // of the same key, one seek each. Params: site-local date, GMT date, statuses.
+  // of the same key, one seek each. Params: statuses, site-local date, GMT date.
   legacyOrderedSince: `SELECT DISTINCT i.email, i.customer_id FROM {posts} p JOIN {retain_shop_order_index} i ON i.order_id = p.ID
     WHERE p.post_type = 'shop_order' AND p.post_status IN (?) AND p.post_date >= ? AND i.created_gmt >= ?`,
   legacyNextOrderStatus: `SELECT MIN(post_status) AS status FROM {posts} WHERE post_type = 'shop_order' AND post_status > ?`,
