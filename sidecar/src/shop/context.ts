@@ -62,6 +62,17 @@ export class ReaderStats {
   }
 }
 
+/** Wraps a job so that calls while it runs share that run instead of starting another. */
+export function oneAtATime<T>(run: () => Promise<T>): () => Promise<T> {
+  let running: Promise<T> | null = null;
+  return () => {
+    running ??= run().finally(() => {
+      running = null;
+    });
+    return running;
+  };
+}
+
 export type Queries = ReturnType<typeof buildQueries>;
 
 export function buildQueries(prefix: string) {

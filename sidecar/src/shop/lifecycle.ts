@@ -2,7 +2,7 @@ import type { Connection as CoreConnection } from 'mysql2';
 import { DAY } from '../clock';
 import { releaseWithDefaults, withTransaction } from '../db/pool';
 import type { Row } from '../db/sql';
-import type { ShopContext } from './context';
+import { oneAtATime, type ShopContext } from './context';
 import type { OrderReader } from './orders';
 import { gmtDate, sqlUtc } from './values';
 
@@ -40,7 +40,6 @@ const REREAD_BATCH = 1000;
 
 export function createLifecycleReader(ctx: ShopContext, orders: OrderReader): LifecycleReader {
   const q = ctx.q.lifecycle;
-  let syncing: Promise<number> | null = null;
 
   async function syncOnce(): Promise<number> {
     const hpos = await ctx.hpos();
@@ -75,12 +74,7 @@ export function createLifecycleReader(ctx: ShopContext, orders: OrderReader): Li
   }
 
   // One catch-up at a time in this process; concurrent callers share it (the writes are idempotent).
-  const syncOrderProducts = (): Promise<number> => {
-    syncing ??= syncOnce().finally(() => {
-      syncing = null;
-    });
-    return syncing;
-  };
+  const syncOrderProducts = oneAtATime(syncOnce);
 
   return {
     syncOrderProducts,

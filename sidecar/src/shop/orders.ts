@@ -1,13 +1,13 @@
 import { settled, type Connection } from '../db/pool';
 import type { Row } from '../db/sql';
-import { NOT_REAL_ORDER_STATUSES, type ShopContext } from './context';
+import { NOT_REAL_ORDER_STATUSES, oneAtATime, type ShopContext } from './context';
 import type { ContactRef, Order, OrderLine } from './types';
 import { bareStatus, gmtDate, intId, money, normaliseEmail, sqlUtc, storedStatus, unixDate } from './values';
 
 const CATCH_UP_BATCH = 20_000;
 // More orders than this behind after a full batch (a first run on a big shop): fill the rest in bulk.
 // One-by-one runs at about 2,300 orders a second on a 5M-order shop; the bulk pass reads postmeta's
-// two meta_key ranges once, whatever is left.
+// three meta_key ranges once, whatever is left.
 const BULK_BEHIND = 200_000;
 // Indexed orders re-read or compared per statement.
 const REREAD_BATCH = 2000;
@@ -48,8 +48,6 @@ export interface IndexRefresh {
 
 export function createOrderReader(ctx: ShopContext): OrderReader {
   const q = ctx.q.orders;
-  let syncing: Promise<number> | null = null;
-  let refreshing: Promise<IndexRefresh> | null = null;
 
   async function syncIndexOnce(): Promise<number> {
     const batch = ctx.options.legacyIndex?.batch ?? CATCH_UP_BATCH;
@@ -86,7 +84,7 @@ export function createOrderReader(ctx: ShopContext): OrderReader {
     if (Number(bad?.no_total)) ctx.stats.skip('order_without_total', Number(bad?.no_total));
   }
 
-  /** Indexes every order up to the newest in four set-based statements; returns rows added. */
+  /** Indexes every order up to the newest in a few set-based statements; returns rows added. */
   async function fillInBulk(): Promise<number> {
     const conn = await ctx.pool.getConnection();
     let side: Connection | null = null;
@@ -150,10 +148,13 @@ export function createOrderReader(ctx: ShopContext): OrderReader {
     const sql = (what: 'Ids' | 'PostIds' | 'Gone' | 'Forget' | 'Missing' | 'Add') => q[`${mirror}${what}`];
     const [mirrored, live] = await Promise.all([sql('Ids'), sql('PostIds')].map(async (s) => String((await ctx.rows(s, [cursor]))[0]?.ids)));
     if (mirrored === live) return 0;
+    const inBatches = async (ids: number[], statement: string) => {
+      for (let i = 0; i < ids.length; i += REREAD_BATCH) await ctx.pool.query(statement, [ids.slice(i, i + REREAD_BATCH)]);
+    };
     const gone = (await ctx.rows(sql('Gone'))).map((r) => Number(r.id));
-    for (let i = 0; i < gone.length; i += REREAD_BATCH) await ctx.pool.query(sql('Forget'), [gone.slice(i, i + REREAD_BATCH)]);
+    await inBatches(gone, sql('Forget'));
     const missing = (await ctx.rows(sql('Missing'), [cursor])).map((r) => Number(r.id));
-    for (let i = 0; i < missing.length; i += REREAD_BATCH) await ctx.pool.query(sql('Add'), [missing.slice(i, i + REREAD_BATCH)]);
+    await inBatches(missing, sql('Add'));
     ctx.log.info({ mirror, dropped: gone.length, added: missing.length }, 'legacy index reconciled with the shop');
     return gone.length + missing.length;
   }
@@ -168,21 +169,8 @@ export function createOrderReader(ctx: ShopContext): OrderReader {
     return { added, reread, reconciled, refunds: (res as { affectedRows: number }).affectedRows };
   }
 
-  // One at a time; concurrent callers share it.
-  const refreshIndex = (): Promise<IndexRefresh> => {
-    refreshing ??= refreshIndexOnce().finally(() => {
-      refreshing = null;
-    });
-    return refreshing;
-  };
-
-  // One catch-up at a time; concurrent callers share it.
-  const syncIndex = (): Promise<number> => {
-    syncing ??= syncIndexOnce().finally(() => {
-      syncing = null;
-    });
-    return syncing;
-  };
+  const refreshIndex = oneAtATime(refreshIndexOnce);
+  const syncIndex = oneAtATime(syncIndexOnce);
 
   async function hasOrderSince(contact: ContactRef, since: Date, statuses: string[] | 'any' = [...ctx.paidStatuses, 'wc-on-hold']): Promise<boolean> {
     const email = normaliseEmail(contact.email);

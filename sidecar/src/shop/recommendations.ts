@@ -58,15 +58,15 @@ export function createRecommendationReader(ctx: ShopContext, orders: OrderReader
     const hpos = await ctx.hpos();
     if (!hpos) await orders.syncIndex();
     // Independent reads go out together: a lookup's time is its chain of round trips.
-    const [orderRows, [cur]] = await Promise.all([
+    const [orderRows, cur] = await Promise.all([
       hpos
         ? ctx.rows(q.hposPaidOrderIds, [email, ctx.paidStatuses, customerId, ctx.paidStatuses])
         : ctx.rows(q.legacyPaidOrderIds, [email, customerId, ctx.paidStatuses]),
-      ctx.rows(ctx.q.facts.stateGet, ['order_products_cursor']),
+      ctx.state('order_products_cursor'),
     ]);
     const ids = orderRows.map((r) => Number(r.id));
     if (!ids.length) return new Set();
-    const cursor = Number(cur?.value ?? 0);
+    const cursor = Number(cur ?? 0);
     const stored = ids.filter((id) => id <= cursor);
     const live = ids.filter((id) => id > cursor);
     const newest = new Map<number, number>();
@@ -116,8 +116,8 @@ export function createRecommendationReader(ctx: ShopContext, orders: OrderReader
     for (const p of parents) for (const id of p.crossSellIds) candidates.push({ id, reason: 'cross_sell', score: 1 });
     for (const p of parents) for (const id of p.upsellIds) candidates.push({ id, reason: 'upsell', score: 0.9 });
     if (seedParents.length) {
-      const [[tot], pairs] = await Promise.all([ctx.rows(ctx.q.facts.stateGet, ['pairs_orders']), ctx.rows(q.pairsFor, [seedParents, o().minPairOrders ?? 2, 50])]);
-      const total = Math.max(1, Number(tot?.value ?? 0));
+      const [tot, pairs] = await Promise.all([ctx.state('pairs_orders'), ctx.rows(q.pairsFor, [seedParents, o().minPairOrders ?? 2, 50])]);
+      const total = Math.max(1, Number(tot ?? 0));
       for (const r of pairs) {
         const together = Number(r.together);
         const confidence = together / Math.max(1, Number(r.orders_a));
